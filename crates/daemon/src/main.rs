@@ -1,1 +1,36 @@
-fn main() {}
+//! The `keepalived-rs` binary: parse keepalived's command line, then either answer at once
+//! (-v, --signum, -t, --dump-conf) or daemonize and run.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use keepalived_rs::cli::{Cli, signum};
+use keepalived_rs::version_text;
+
+fn main() -> ExitCode {
+    let first = std::env::args().nth(1);
+    if matches!(first.as_deref(), Some("-T" | "--genhash")) {
+        eprintln!(
+            "keepalived-rs: genhash mode is not available in this build (keepalived-check has no genhash yet)"
+        );
+        return ExitCode::from(1);
+    }
+    let cli = Cli::parse();
+    if cli.version {
+        eprint!("{}", version_text());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(name) = &cli.signum {
+        return match signum(name) {
+            Some(n) => {
+                println!("{n}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("Unknown sigfunc {name}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    ExitCode::SUCCESS
+}

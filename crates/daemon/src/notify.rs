@@ -1,0 +1,436 @@
+//! Telling the world about state changes as keepalived does: notify_* scripts, the generic
+//! `notify` script with its four arguments, notify FIFO lines, and SMTP alerts.
+
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::AsyncWriteExt;
+
+use crate::error::{Error, Result};
+
+/// A state as notify scripts and FIFO readers spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyState {
+    Master,
+    Backup,
+    Fault,
+    Stop,
+}
+
+impl NotifyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyState::Master => "MASTER",
+            NotifyState::Backup => "BACKUP",
+            NotifyState::Fault => "FAULT",
+            NotifyState::Stop => "STOP",
+        }
+    }
+}
+
+/// Whether the change concerns an instance or a sync group (the first notify argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Instance,
+    Group,
+}
+
+impl Subject {
+    fn as_str(self) -> &'static str {
+        match self {
+            Subject::Instance => "INSTANCE",
+            Subject::Group => "GROUP",
+        }
+    }
+}
+
+/// The scripts configured on one instance or sync group.
+#[derive(Debug, Clone, Default)]
+pub struct Scripts {
+    pub master: Option<String>,
+    pub backup: Option<String>,
+    pub fault: Option<String>,
+    pub stop: Option<String>,
+    /// `notify`: called with TYPE NAME STATE PRIORITY appended.
+    pub generic: Option<String>,
+    /// `notify_master_rx_lower_pri` and friends are not handled yet.
+    pub smtp_alert: bool,
+}
+
+/// Who scripts run as (`script_user`), and whether script security is enforced.
+#[derive(Debug, Clone, Default)]
+pub struct ScriptSecurity {
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub enforce: bool,
+}
+
+/// Where SMTP alerts go (global_defs).
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub server: String,
+    pub port: u16,
+    pub helo: Option<String>,
+    pub from: String,
+    pub to: Vec<String>,
+    pub connect_timeout: Duration,
+    pub router_id: String,
+}
+
+/// Splits a script line into argv as keepalived does: words separated by blanks, with single
+/// and double quotes grouping and a backslash escaping the next character.
+pub fn split_command(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (_, '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (_, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+/// keepalived refuses a script under `enable_script_security` if it, or any directory above it,
+/// is writable by a user other than root.
+pub fn check_script_security(path: &Path) -> Result<()> {
+    let mut p = Some(path);
+    while let Some(cur) = p {
+        let md = std::fs::metadata(cur).map_err(|e| Error::Script {
+            script: path.display().to_string(),
+            reason: format!("{}: {e}", cur.display()),
+        })?;
+        let mode = md.mode();
+        let unsafe_write = (md.uid() != 0 && mode & 0o200 != 0)
+            || (md.gid() != 0 && mode & 0o020 != 0)
+            || mode & 0o002 != 0;
+        // Sticky directories like /tmp are writable by all but cannot have entries replaced.
+        let sticky = md.is_dir() && mode & 0o1000 != 0;
+        if unsafe_write && !sticky {
+            return Err(Error::Script {
+                script: path.display().to_string(),
+                reason: format!(
+                    "{} is writable by a non-root user: refused under enable_script_security",
+                    cur.display()
+                ),
+            });
+        }
+        p = cur.parent().filter(|d| !d.as_os_str().is_empty());
+    }
+    Ok(())
+}
+
+/// Runs one script line with extra arguments, without a shell; a script that outlives `limit`
+/// gets TERM then KILL on its process group. Never blocks the caller: it is awaited on its own task.
+pub async fn run_script(
+    line: &str,
+    extra: &[String],
+    security: &ScriptSecurity,
+    limit: Duration,
+) -> Result<std::process::ExitStatus> {
+    let argv = split_command(line);
+    let Some((prog, args)) = argv.split_first() else {
+        return Err(Error::Script {
+            script: line.into(),
+            reason: "empty command".into(),
+        });
+    };
+    if security.enforce && prog.starts_with('/') {
+        check_script_security(Path::new(prog))?;
+    }
+    let mut cmd = std::process::Command::new(prog);
+    cmd.args(args).args(extra).process_group(0);
+    cmd.stdin(std::process::Stdio::null());
+    if let Some(gid) = security.gid {
+        cmd.gid(gid);
+    }
+    if let Some(uid) = security.uid {
+        cmd.uid(uid);
+    }
+    let mut child = tokio::process::Command::from(cmd)
+        .kill_on_drop(false)
+        .spawn()
+        .map_err(|e| Error::Script {
+            script: line.into(),
+            reason: e.to_string(),
+        })?;
+    let pgid = child.id().map(|p| Pid::from_raw(p as i32));
+    match tokio::time::timeout(limit, child.wait()).await {
+        Ok(r) => r.map_err(|e| Error::Script {
+            script: line.into(),
+            reason: e.to_string(),
+        }),
+        Err(_) => {
+            if let Some(g) = pgid {
+                let _ = killpg(g, Signal::SIGTERM);
+            }
+            let grace = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
+            if grace.is_err()
+                && let Some(g) = pgid
+            {
+                let _ = killpg(g, Signal::SIGKILL);
+                let _ = child.wait().await;
+            }
+            Err(Error::Script {
+                script: line.into(),
+                reason: format!("timed out after {limit:?}"),
+            })
+        }
+    }
+}
+
+/// keepalived's FIFO line: `INSTANCE "VI_1" MASTER 100`.
+pub fn fifo_line(subject: Subject, name: &str, state: NotifyState, priority: u8) -> String {
+    format!(
+        "{} \"{}\" {} {}\n",
+        subject.as_str(),
+        name,
+        state.as_str(),
+        priority
+    )
+}
+
+/// A notify FIFO kept open read-write so that writes never block on a missing reader.
+pub struct Fifo {
+    path: PathBuf,
+    file: tokio::fs::File,
+}
+
+impl Fifo {
+    /// Opens (creating if absent) the FIFO; keepalived starts the fifo script with the path.
+    pub fn open(path: &Path) -> Result<Self> {
+        if !path.exists() {
+            nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).map_err(
+                |e| Error::Io {
+                    what: format!("creating notify fifo {}", path.display()),
+                    source: std::io::Error::from(e),
+                },
+            )?;
+        }
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|source| Error::Io {
+                what: format!("opening notify fifo {}", path.display()),
+                source,
+            })?;
+        Ok(Self {
+            path: path.into(),
+            file: tokio::fs::File::from_std(f),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub async fn write(&mut self, line: &str) -> Result<()> {
+        self.file
+            .write_all(line.as_bytes())
+            .await
+            .map_err(|source| Error::Io {
+                what: format!("writing notify fifo {}", self.path.display()),
+                source,
+            })
+    }
+}
+
+/// The subject and body keepalived sends for a VRRP state change.
+pub fn mail_text(router_id: &str, name: &str, state: NotifyState) -> (String, String) {
+    let subject = format!(
+        "[{router_id}] VRRP Instance {name} - Entering {} state",
+        state.as_str()
+    );
+    let body = match state {
+        NotifyState::Master => "=> VRRP Instance is now owning VRRP VIPs <=",
+        NotifyState::Backup => "=> VRRP Instance is nolonger owning VRRP VIPs <=",
+        NotifyState::Fault => "=> VRRP Instance is nolonger owning VRRP VIPs <=",
+        NotifyState::Stop => "=> VRRP Instance stopped <=",
+    };
+    (subject, format!("{body}\n"))
+}
+
+/// Sends one alert; the caller logs the error (a mail server that is down is one log line).
+pub async fn send_mail(mail: &Mail, subject: &str, body: &str) -> Result<()> {
+    use lettre::message::Mailbox;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let bad = |reason: String| Error::Mail {
+        server: format!("{}:{}", mail.server, mail.port),
+        reason,
+    };
+    let from: Mailbox = mail
+        .from
+        .parse()
+        .map_err(|e| bad(format!("from {}: {e}", mail.from)))?;
+    let mut builder = Message::builder().from(from).subject(subject);
+    for to in &mail.to {
+        let mb: Mailbox = to.parse().map_err(|e| bad(format!("to {to}: {e}")))?;
+        builder = builder.to(mb);
+    }
+    let msg = builder
+        .body(body.to_string())
+        .map_err(|e| bad(e.to_string()))?;
+    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&mail.server)
+        .port(mail.port)
+        .timeout(Some(mail.connect_timeout));
+    if let Some(h) = &mail.helo {
+        transport = transport.hello_name(lettre::transport::smtp::extension::ClientId::Domain(
+            h.clone(),
+        ));
+    }
+    transport
+        .build()
+        .send(msg)
+        .await
+        .map(|_| ())
+        .map_err(|e| bad(e.to_string()))
+}
+
+/// Everything to run for one state change, in keepalived's order: the state's script, then the
+/// generic `notify` script, the FIFO line, the mail. Each script runs on its own task.
+pub struct Notice<'a> {
+    pub subject: Subject,
+    pub name: &'a str,
+    pub state: NotifyState,
+    pub priority: u8,
+}
+
+impl Scripts {
+    /// The commands to run for `n`, each with its extra arguments.
+    pub fn commands(&self, n: &Notice<'_>) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        let specific = match n.state {
+            NotifyState::Master => &self.master,
+            NotifyState::Backup => &self.backup,
+            NotifyState::Fault => &self.fault,
+            NotifyState::Stop => &self.stop,
+        };
+        if let Some(s) = specific {
+            out.push((s.clone(), Vec::new()));
+        }
+        if let Some(g) = &self.generic {
+            out.push((
+                g.clone(),
+                vec![
+                    n.subject.as_str().to_string(),
+                    n.name.to_string(),
+                    n.state.as_str().to_string(),
+                    n.priority.to_string(),
+                ],
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_like_keepalived() {
+        assert_eq!(
+            split_command("killall -0 nginx"),
+            ["killall", "-0", "nginx"]
+        );
+        assert_eq!(
+            split_command(r#"/bin/sh -c "echo a  b" 'c d' e\ f"#),
+            ["/bin/sh", "-c", "echo a  b", "c d", "e f"]
+        );
+        assert_eq!(split_command("a \"\" b"), ["a", "", "b"]);
+        assert!(split_command("   ").is_empty());
+    }
+
+    #[test]
+    fn generic_notify_gets_four_arguments() {
+        let s = Scripts {
+            master: Some("/x/start".into()),
+            generic: Some("/x/notify arg0".into()),
+            ..Default::default()
+        };
+        let cmds = s.commands(&Notice {
+            subject: Subject::Instance,
+            name: "VI_1",
+            state: NotifyState::Master,
+            priority: 100,
+        });
+        assert_eq!(cmds.len(), 2);
+        assert_eq!(cmds[0], ("/x/start".to_string(), vec![]));
+        assert_eq!(cmds[1].1, ["INSTANCE", "VI_1", "MASTER", "100"]);
+        assert_eq!(
+            fifo_line(Subject::Instance, "VI_1", NotifyState::Master, 100),
+            "INSTANCE \"VI_1\" MASTER 100\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn script_runs_with_arguments_and_hanging_one_is_killed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let line = format!("/bin/sh -c 'echo \"$@\" > {}' sh", out.display());
+        let st = run_script(
+            &line,
+            &["INSTANCE".into(), "VI_1".into()],
+            &ScriptSecurity::default(),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert!(st.success());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "INSTANCE VI_1\n");
+        let r = run_script(
+            "/bin/sleep 30",
+            &[],
+            &ScriptSecurity::default(),
+            Duration::from_millis(100),
+        )
+        .await;
+        assert!(matches!(r, Err(Error::Script { .. })));
+    }
+
+    #[tokio::test]
+    async fn mail_server_down_is_an_error_not_a_hang() {
+        let mail = Mail {
+            server: "127.0.0.1".into(),
+            port: 1,
+            helo: None,
+            from: "ka@example.invalid".into(),
+            to: vec!["root@localhost".into()],
+            connect_timeout: Duration::from_secs(2),
+            router_id: "r".into(),
+        };
+        let (s, b) = mail_text("r", "VI_1", NotifyState::Master);
+        assert!(send_mail(&mail, &s, &b).await.is_err());
+    }
+}
