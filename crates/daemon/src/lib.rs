@@ -7,6 +7,8 @@ pub mod error;
 pub mod log;
 pub mod notify;
 pub mod pidfile;
+pub mod probe;
+pub mod signals;
 
 pub use error::{Error, Result};
 
