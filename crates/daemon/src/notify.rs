@@ -354,6 +354,83 @@ impl Scripts {
     }
 }
 
+/// The notify side of the daemon: per-name scripts, the VRRP FIFO, mail; every action runs on
+/// its own task so that a slow script, FIFO reader or mail server never holds back an advert.
+pub struct Notifier {
+    scripts: std::collections::HashMap<String, Scripts>,
+    security: ScriptSecurity,
+    fifo: Option<std::sync::Arc<tokio::sync::Mutex<Fifo>>>,
+    mail: Option<std::sync::Arc<Mail>>,
+    limit: Duration,
+    running: tokio::task::JoinSet<()>,
+}
+
+impl Notifier {
+    pub fn new(security: ScriptSecurity, fifo: Option<Fifo>, mail: Option<Mail>) -> Self {
+        Self {
+            scripts: Default::default(),
+            security,
+            fifo: fifo.map(|f| std::sync::Arc::new(tokio::sync::Mutex::new(f))),
+            mail: mail.map(std::sync::Arc::new),
+            limit: Duration::from_secs(60),
+            running: tokio::task::JoinSet::new(),
+        }
+    }
+
+    pub fn set_scripts(&mut self, name: &str, scripts: Scripts) {
+        self.scripts.insert(name.to_string(), scripts);
+    }
+
+    /// Starts everything `n` calls for and returns at once.
+    pub fn notify(&mut self, n: &Notice<'_>) {
+        // Reap finished tasks so the set does not grow over a long run.
+        while self.running.try_join_next().is_some() {}
+        let scripts = self.scripts.get(n.name).cloned().unwrap_or_default();
+        for (line, extra) in scripts.commands(n) {
+            let sec = self.security.clone();
+            let limit = self.limit;
+            self.running.spawn(async move {
+                match run_script(&line, &extra, &sec, limit).await {
+                    Ok(st) if !st.success() => {
+                        tracing::debug!("notify script `{line}` exited with {st}");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("{e}"),
+                }
+            });
+        }
+        if let Some(f) = &self.fifo {
+            let f = std::sync::Arc::clone(f);
+            let line = fifo_line(n.subject, n.name, n.state, n.priority);
+            self.running.spawn(async move {
+                if let Err(e) = f.lock().await.write(&line).await {
+                    tracing::warn!("{e}");
+                }
+            });
+        }
+        if scripts.smtp_alert
+            && n.state != NotifyState::Stop
+            && let Some(m) = &self.mail
+        {
+            let m = std::sync::Arc::clone(m);
+            let (subject, body) = mail_text(&m.router_id, n.name, n.state);
+            self.running.spawn(async move {
+                if let Err(e) = send_mail(&m, &subject, &body).await {
+                    tracing::warn!("Error sending alert: {e}");
+                }
+            });
+        }
+    }
+
+    /// Waits (bounded) for the STOP notifies before the process exits.
+    pub async fn drain(&mut self, within: Duration) {
+        let _ = tokio::time::timeout(within, async {
+            while self.running.join_next().await.is_some() {}
+        })
+        .await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
