@@ -175,7 +175,7 @@ mod tests {
         };
         // Captured from keepalived 2.2.7 after SIGUSR2.
         let want = "VRRP Instance: VI_1\n  Advertisements:\n    Received: 0\n    Sent: 2\n  Became master: 1\n  Released master: 0\n  Packet Errors:\n    Length: 0\n    TTL: 0\n    Invalid Type: 0\n    Advertisement Interval: 0\n    Address List: 0\n  Authentication Errors:\n    Invalid Type: 0\n    Type Mismatch: 0\n    Failure: 0\n  Priority Zero:\n    Received: 0\n    Sent: 0\n";
-        assert_eq!(stats(&[i.clone()]), want);
+        assert_eq!(stats(std::slice::from_ref(&i)), want);
         let v: serde_json::Value = serde_json::from_str(&json(&[i])).unwrap();
         assert_eq!(v[0]["data"]["iname"], "VI_1");
         assert_eq!(v[0]["stats"]["advert_sent"], 2);

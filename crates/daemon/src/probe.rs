@@ -21,10 +21,8 @@ pub fn serve_udp(port: u16, name: &str) -> std::io::Result<()> {
 /// Writes `name` and a newline to every TCP connection, forever (the scenarios' nginx stand-in).
 pub fn serve_tcp(port: u16, name: &str) -> std::io::Result<()> {
     let l = TcpListener::bind(("0.0.0.0", port))?;
-    for s in l.incoming() {
-        if let Ok(mut s) = s {
-            let _ = s.write_all(format!("{name}\n").as_bytes());
-        }
+    for mut s in l.incoming().flatten() {
+        let _ = s.write_all(format!("{name}\n").as_bytes());
     }
     Ok(())
 }
