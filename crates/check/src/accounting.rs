@@ -1,0 +1,147 @@
+//! Per-checker rise/fall accounting: when a run of failures makes a checker down, when a
+//! success makes it up, and how long to wait before the next check. Pure; the caller owns time.
+
+use std::time::Duration;
+
+use crate::config::{CheckerConfig, RealServerConfig, VirtualServerConfig};
+
+/// A checker's timing after inheritance (checker, then real server, then virtual server, then
+/// the kind's default), as keepalived resolves it at load time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    pub delay_loop: Duration,
+    pub retry: u32,
+    pub delay_before_retry: Duration,
+    pub warmup: Duration,
+    pub connect_timeout: Duration,
+    pub alpha: bool,
+}
+
+impl Timing {
+    pub fn resolve(vs: &VirtualServerConfig, rs: &RealServerConfig, ck: &CheckerConfig) -> Timing {
+        let c = ck.common();
+        let kind = ck.kind();
+        let delay_loop = c.delay_loop.or(rs.delay_loop).unwrap_or(vs.delay_loop);
+        let retry = c
+            .retry
+            .or(rs.retry)
+            .or(vs.retry)
+            .unwrap_or(kind.default_retry());
+        let delay_before_retry = c
+            .delay_before_retry
+            .or(rs.delay_before_retry)
+            .or(vs.delay_before_retry)
+            .or(kind.default_delay_before_retry())
+            .unwrap_or(delay_loop);
+        let warmup = c.warmup.or(rs.warmup).or(vs.warmup).unwrap_or(delay_loop);
+        let connect_timeout = c
+            .connect_timeout
+            .or(rs.connect_timeout)
+            .unwrap_or(vs.connect_timeout);
+        let alpha = c.alpha.or(rs.alpha).unwrap_or(vs.alpha);
+        Timing {
+            delay_loop,
+            retry,
+            delay_before_retry,
+            warmup,
+            connect_timeout,
+            alpha,
+        }
+    }
+}
+
+/// What a verdict changed about a checker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The checker is now up (or, on its first run, confirmed up in alpha mode).
+    Up,
+    /// The checker is now down; `retries` is how many retries failed before (0 = first check).
+    Down { retries: u32 },
+    /// First run of an alpha checker that failed: no change, but keepalived announces the
+    /// server as down once.
+    InitialDown,
+}
+
+/// The outcome of one verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub transition: Option<Transition>,
+    /// Wait this long before the next check.
+    pub next_in: Duration,
+}
+
+/// The rise/fall counter of one checker.
+///
+/// An up checker goes down after `retry + 1` consecutive failures, the retries spaced by
+/// `delay_before_retry`; a down checker rises on its first success. The very first check is
+/// decisive in either direction, as in keepalived.
+#[derive(Debug, Clone)]
+pub struct Accounting {
+    timing: Timing,
+    is_up: bool,
+    has_run: bool,
+    retry_it: u32,
+}
+
+impl Accounting {
+    pub fn new(timing: Timing) -> Self {
+        Accounting {
+            timing,
+            is_up: !timing.alpha,
+            has_run: false,
+            retry_it: timing.retry,
+        }
+    }
+
+    pub fn timing(&self) -> &Timing {
+        &self.timing
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.is_up
+    }
+
+    /// Whether a failure now should be logged when `log_all_failures` is set (keepalived logs
+    /// each failure only while the checker is still up).
+    pub fn logs_failures(&self) -> bool {
+        self.is_up
+    }
+
+    /// Delay before the first check: keepalived waits a random part of `warmup`;
+    /// `fraction` in [0, 1) is that random part, so tests can pick it.
+    pub fn first_delay(&self, fraction: f64) -> Duration {
+        self.timing.warmup.mul_f64(fraction.clamp(0.0, 1.0))
+    }
+
+    /// Account one check's result.
+    pub fn on_verdict(&mut self, ok: bool) -> Step {
+        let t = self.timing;
+        let mut next_in = t.delay_loop;
+        let mut transition = None;
+        let fresh = !self.has_run;
+        if ok || ((self.is_up || fresh) && self.retry_it >= t.retry) {
+            self.retry_it = 0;
+            if ok && (!self.is_up || fresh) {
+                transition = Some(Transition::Up);
+                self.is_up = true;
+            } else if !ok && (self.is_up || fresh) {
+                transition = Some(if self.is_up {
+                    Transition::Down {
+                        retries: if fresh { 0 } else { t.retry },
+                    }
+                } else {
+                    Transition::InitialDown
+                });
+                self.is_up = false;
+            }
+        } else if self.is_up {
+            next_in = t.delay_before_retry;
+            self.retry_it += 1;
+        }
+        self.has_run = true;
+        Step {
+            transition,
+            next_in,
+        }
+    }
+}

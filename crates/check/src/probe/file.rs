@@ -1,0 +1,44 @@
+//! FILE_CHECK: a number read from a file, scaled by the checker's weight.
+//! keepalived watches the file with inotify; here it is read at each delay_loop.
+
+use super::{DynamicWeight, Verdict};
+use crate::config::FileCheckConfig;
+
+/// keepalived treats a scaled value at or below this as a failure.
+const WEIGHT_FAULT: i64 = -254;
+
+pub async fn check(cfg: &FileCheckConfig) -> Verdict {
+    let text = match tokio::fs::read_to_string(&cfg.path).await {
+        Ok(t) => t,
+        Err(e) => return Verdict::down(format!("cannot read {}: {e}", cfg.path.display())),
+    };
+    verdict_for(cfg, &text)
+}
+
+/// The verdict for the file's contents (keepalived reads a leading integer; junk reads as 0).
+pub fn verdict_for(cfg: &FileCheckConfig, text: &str) -> Verdict {
+    let t = text.trim_start();
+    let end = t
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
+        .map_or(t.len(), |(i, _)| i);
+    let value: i64 = t[..end].parse().unwrap_or(0);
+    if cfg.weight == 0 {
+        return if value == 0 {
+            Verdict::up()
+        } else {
+            Verdict::down(format!("{} is {value}", cfg.name))
+        };
+    }
+    let scaled = value
+        .saturating_mul(cfg.weight)
+        .saturating_mul(if cfg.reverse { -1 } else { 1 });
+    if scaled <= WEIGHT_FAULT {
+        return Verdict::down(format!("{} is {value}", cfg.name));
+    }
+    let mut v = Verdict::up();
+    if cfg.dynamic {
+        v.weight = Some(DynamicWeight::Add(scaled));
+    }
+    v
+}

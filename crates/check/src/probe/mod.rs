@@ -1,0 +1,169 @@
+//! The probes: one small async function per checker kind, each returning a [`Verdict`].
+//! They hold no state between runs; accounting and the table live elsewhere.
+
+pub mod dns;
+pub mod file;
+pub mod http;
+pub mod misc;
+pub mod ping;
+pub mod smtp;
+pub mod tcp;
+pub mod udp;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol as SockProto, Socket, Type};
+use tokio::net::{TcpSocket, TcpStream, UdpSocket};
+
+use crate::config::{CheckerConfig, ConnectOptions};
+
+/// The result of one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub ok: bool,
+    /// Why it failed (keepalived's wording where it has one), empty on success.
+    pub reason: String,
+    /// misc_dynamic / FILE_CHECK dynamic: how the real server's weight should change.
+    pub weight: Option<DynamicWeight>,
+}
+
+/// A dynamic checker's say on its real server's weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DynamicWeight {
+    /// misc_dynamic: the real server's weight becomes this (exit status - 2).
+    Set(i64),
+    /// FILE_CHECK dynamic: this is added to the configured weight.
+    Add(i64),
+}
+
+impl Verdict {
+    pub fn up() -> Self {
+        Verdict {
+            ok: true,
+            reason: String::new(),
+            weight: None,
+        }
+    }
+
+    pub fn down(reason: impl Into<String>) -> Self {
+        Verdict {
+            ok: false,
+            reason: reason.into(),
+            weight: None,
+        }
+    }
+}
+
+/// Where a checker connects: `connect_ip`/`connect_port` over the real server's address.
+pub fn target(rs: SocketAddr, co: &ConnectOptions) -> SocketAddr {
+    SocketAddr::new(
+        co.connect_ip.unwrap_or(rs.ip()),
+        co.connect_port.unwrap_or(rs.port()),
+    )
+}
+
+/// Run one check of any kind against a real server.
+pub async fn check(cfg: &CheckerConfig, rs: SocketAddr, timeout: Duration) -> Verdict {
+    let co = &cfg.common().connect;
+    let dst = target(rs, co);
+    match cfg {
+        CheckerConfig::Tcp { .. } => tcp::check(dst, co, timeout).await,
+        CheckerConfig::Http { http, .. } => http::check(dst, co, http, None, timeout).await,
+        CheckerConfig::Ssl { http, .. } => {
+            http::check(dst, co, http, Some(http::tls_connector()), timeout).await
+        }
+        CheckerConfig::Misc {
+            path,
+            timeout: mt,
+            dynamic,
+            user,
+            group,
+            ..
+        } => {
+            misc::check(
+                path,
+                mt.unwrap_or(timeout),
+                *dynamic,
+                user.as_deref(),
+                group.as_deref(),
+            )
+            .await
+        }
+        CheckerConfig::Smtp { helo_name, .. } => {
+            smtp::check(dst, co, helo_name.as_deref(), timeout).await
+        }
+        CheckerConfig::Dns { kind, name, .. } => dns::check(dst, co, *kind, name, timeout).await,
+        CheckerConfig::Udp {
+            payload,
+            require_reply,
+            min_reply_length,
+            max_reply_length,
+            ..
+        } => {
+            udp::check(
+                dst,
+                co,
+                payload.as_deref(),
+                require_reply.as_ref(),
+                *min_reply_length,
+                *max_reply_length,
+                timeout,
+            )
+            .await
+        }
+        CheckerConfig::Ping { .. } => ping::check(dst.ip(), co, timeout).await,
+        CheckerConfig::File { file, .. } => file::check(file).await,
+    }
+}
+
+/// A socket with the common options applied (bindto, bind_port, bind_if, fwmark).
+fn prepared(
+    dst: SocketAddr,
+    co: &ConnectOptions,
+    ty: Type,
+    proto: SockProto,
+) -> std::io::Result<Socket> {
+    let s = Socket::new(Domain::for_address(dst), ty, Some(proto))?;
+    s.set_nonblocking(true)?;
+    s.set_cloexec(true)?;
+    if let Some(ifname) = &co.bind_if {
+        s.bind_device(Some(ifname.as_bytes()))?;
+    }
+    if let Some(mark) = co.fwmark {
+        s.set_mark(mark)?;
+    }
+    if co.bindto.is_some() || co.bind_port.is_some() {
+        let ip = co.bindto.unwrap_or(match dst.ip() {
+            IpAddr::V4(_) => IpAddr::from([0u8; 4]),
+            IpAddr::V6(_) => IpAddr::from([0u16; 8]),
+        });
+        if co.bind_port.is_some() {
+            s.set_reuse_address(true)?;
+        }
+        s.bind(&SocketAddr::new(ip, co.bind_port.unwrap_or(0)).into())?;
+    }
+    Ok(s)
+}
+
+/// Connect TCP with the common options, within `timeout`.
+pub(crate) async fn tcp_connect(
+    dst: SocketAddr,
+    co: &ConnectOptions,
+    timeout: Duration,
+) -> Result<TcpStream, String> {
+    let s = prepared(dst, co, Type::STREAM, SockProto::TCP).map_err(|e| e.to_string())?;
+    let s = TcpSocket::from_std_stream(std::net::TcpStream::from(s));
+    match tokio::time::timeout(timeout, s.connect(dst)).await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(e)) => Err(format!("Error connecting: {e}")),
+        Err(_) => Err("Timeout connecting".into()),
+    }
+}
+
+/// A connected UDP socket with the common options.
+pub(crate) fn udp_connect(dst: SocketAddr, co: &ConnectOptions) -> std::io::Result<UdpSocket> {
+    let s = prepared(dst, co, Type::DGRAM, SockProto::UDP)?;
+    s.connect(&dst.into())?;
+    UdpSocket::from_std(std::net::UdpSocket::from(s))
+}
