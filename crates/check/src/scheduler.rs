@@ -1,1 +1,340 @@
+//! Runs every checker on its own timer in the caller's tokio runtime and feeds the model.
+//! A slow or dead server only ever delays its own checker's task.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::accounting::{Accounting, Timing, Transition};
+use crate::config::{CheckerConfig, CheckerKind, Protocol, Trio, format_vs};
+use crate::model::{Action, CheckerId, Model, Table};
+use crate::probe::{self, Verdict};
+
+/// What the daemon hears after each check that changed something.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub id: CheckerId,
+    pub verdict: Verdict,
+    pub transition: Option<Transition>,
+    /// Log lines, notify scripts, FIFO lines and mails to act on, in order.
+    pub actions: Vec<Action>,
+    /// The new table when this check changed it.
+    pub table: Option<Table>,
+}
+
+/// Lateness of checks against their schedule, in 100 µs buckets up to 1 s (the last bucket
+/// holds everything later), plus a count of checks run.
+pub struct Stats {
+    buckets: Vec<AtomicU64>,
+    pub checks: AtomicU64,
+}
+
+const BUCKET_US: u64 = 100;
+const BUCKETS: usize = 10_001;
+
+impl Stats {
+    fn new() -> Self {
+        Stats {
+            buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    fn record(&self, late: Duration) {
+        let i = ((late.as_micros() as u64) / BUCKET_US).min(BUCKETS as u64 - 1) as usize;
+        if let Some(b) = self.buckets.get(i) {
+            b.fetch_add(1, Ordering::Relaxed);
+        }
+        self.checks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Forget what was recorded (e.g. after the warm-up of a benchmark).
+    pub fn reset(&self) {
+        for b in &self.buckets {
+            b.store(0, Ordering::Relaxed);
+        }
+        self.checks.store(0, Ordering::Relaxed);
+    }
+
+    /// The lateness below which `q` (0..=1) of the checks started.
+    pub fn quantile(&self, q: f64) -> Duration {
+        let total: u64 = self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum();
+        let want = ((total as f64) * q).ceil() as u64;
+        let mut seen = 0;
+        for (i, b) in self.buckets.iter().enumerate() {
+            seen += b.load(Ordering::Relaxed);
+            if seen >= want.max(1) {
+                return Duration::from_micros((i as u64 + 1) * BUCKET_US);
+            }
+        }
+        Duration::from_secs(1)
+    }
+}
+
+/// Scheduler options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SchedulerOptions {
+    /// Start every checker at once instead of at a random point of its warmup.
+    pub no_warmup: bool,
+}
+
+enum Msg {
+    Outcome {
+        id: CheckerId,
+        verdict: Verdict,
+        transition: Option<Transition>,
+        retries: u32,
+    },
+    AddressPresent(usize, bool, oneshot::Sender<()>),
+    Table(oneshot::Sender<Table>),
+    Shutdown(oneshot::Sender<Vec<Action>>),
+}
+
+/// The running checkers. Dropping it stops them all.
+pub struct Running {
+    tx: mpsc::UnboundedSender<Msg>,
+    tasks: JoinSet<()>,
+    pub stats: Arc<Stats>,
+}
+
+impl Running {
+    /// The table as it stands.
+    pub async fn table(&self) -> Option<Table> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Msg::Table(tx)).ok()?;
+        rx.await.ok()
+    }
+
+    /// ha_suspend: tell whether the virtual server's address is on this host.
+    pub async fn set_address_present(&self, vs: usize, present: bool) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Msg::AddressPresent(vs, present, tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// Stop all checkers and return the shutdown actions (omega notifiers).
+    pub async fn shutdown(mut self) -> Vec<Action> {
+        self.tasks.abort_all();
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Msg::Shutdown(tx)).is_err() {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+}
+
+/// Start the model's checkers. The first [`Report`] (with `id` of the first checker and no
+/// verdict change) is not sent; start-up actions and the initial table come back here.
+pub fn run(
+    mut model: Model,
+    opts: SchedulerOptions,
+) -> (Running, Vec<Action>, Table, mpsc::UnboundedReceiver<Report>) {
+    let start_actions = model.start();
+    let table = model.table();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let (rep_tx, rep_rx) = mpsc::unbounded_channel();
+    let stats = Arc::new(Stats::new());
+    let mut tasks = JoinSet::new();
+    let vss: Vec<_> = model.virtual_servers().cloned().collect();
+    let enabled: Arc<Vec<AtomicBool>> =
+        Arc::new(vss.iter().map(|_| AtomicBool::new(true)).collect());
+    for id in model.checker_ids() {
+        let vs = &vss[id.vs];
+        let rs = &vs.real_servers[id.rs];
+        let mut ck = rs.checkers[id.checker].clone();
+        if let CheckerConfig::Http { http, .. } | CheckerConfig::Ssl { http, .. } = &mut ck
+            && http.virtualhost.is_none()
+        {
+            http.virtualhost = rs.virtualhost.clone().or(vs.virtualhost.clone());
+        }
+        let timing = Timing::resolve(vs, rs, &ck);
+        let acc = Accounting::new(timing);
+        let first = if opts.no_warmup {
+            Duration::ZERO
+        } else {
+            acc.first_delay(rand::random::<f64>())
+        };
+        tasks.spawn(checker_task(
+            id,
+            ck,
+            rs.addr,
+            acc,
+            first,
+            tx.clone(),
+            stats.clone(),
+            enabled.clone(),
+        ));
+    }
+    tasks.spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                Msg::Outcome {
+                    id,
+                    verdict,
+                    transition,
+                    retries,
+                } => {
+                    let mut actions = Vec::new();
+                    let before = model.table();
+                    if let Some(t) = transition {
+                        if let Some(line) = checker_line(&vss, id, t, retries) {
+                            actions.push(Action::Log(line));
+                        }
+                        actions.extend(model.on_transition(id, t));
+                    }
+                    if verdict.ok || transition.is_some() {
+                        actions.extend(model.on_dynamic_weight(id, verdict.weight));
+                    }
+                    if actions.is_empty() {
+                        continue;
+                    }
+                    let after = model.table();
+                    let _ = rep_tx.send(Report {
+                        id,
+                        verdict,
+                        transition,
+                        actions,
+                        table: (after != before).then_some(after),
+                    });
+                }
+                Msg::AddressPresent(vs, present, done) => {
+                    let actions = model.set_address_present(vs, present);
+                    if let Some(e) = enabled.get(vs) {
+                        e.store(model.checkers_enabled(vs), Ordering::Relaxed);
+                    }
+                    if !actions.is_empty() {
+                        let _ = rep_tx.send(Report {
+                            id: CheckerId {
+                                vs,
+                                rs: 0,
+                                checker: 0,
+                            },
+                            verdict: Verdict::up(),
+                            transition: None,
+                            actions,
+                            table: None,
+                        });
+                    }
+                    let _ = done.send(());
+                }
+                Msg::Table(reply) => {
+                    let _ = reply.send(model.table());
+                }
+                Msg::Shutdown(reply) => {
+                    let _ = reply.send(model.shutdown());
+                    return;
+                }
+            }
+        }
+    });
+    (Running { tx, tasks, stats }, start_actions, table, rep_rx)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn checker_task(
+    id: CheckerId,
+    ck: CheckerConfig,
+    rs: SocketAddr,
+    mut acc: Accounting,
+    first: Duration,
+    tx: mpsc::UnboundedSender<Msg>,
+    stats: Arc<Stats>,
+    enabled: Arc<Vec<AtomicBool>>,
+) {
+    let mut due = Instant::now() + first;
+    let mut last_weight = None;
+    loop {
+        tokio::time::sleep_until(due).await;
+        let started = Instant::now();
+        stats.record(started.saturating_duration_since(due));
+        if !enabled.get(id.vs).is_none_or(|e| e.load(Ordering::Relaxed)) {
+            due = started + acc.timing().delay_loop;
+            continue;
+        }
+        let timeout = acc.timing().connect_timeout;
+        let verdict = probe::check(&ck, rs, timeout).await;
+        let step = acc.on_verdict(verdict.ok);
+        let retries = acc.timing().retry;
+        let weight_moved = verdict.weight != last_weight;
+        last_weight = verdict.weight;
+        if (step.transition.is_some() || weight_moved)
+            && tx
+                .send(Msg::Outcome {
+                    id,
+                    verdict,
+                    transition: step.transition,
+                    retries,
+                })
+                .is_err()
+        {
+            return;
+        }
+        due = Instant::now() + step.next_in;
+    }
+}
+
+/// The checker's own log line for a transition, in keepalived's words.
+fn checker_line(
+    vss: &[crate::config::VirtualServerConfig],
+    id: CheckerId,
+    t: Transition,
+    _retry: u32,
+) -> Option<String> {
+    let vs = vss.get(id.vs)?;
+    let rs = vs.real_servers.get(id.rs)?;
+    let ck = rs.checkers.get(id.checker)?;
+    let proto = if matches!(ck.kind(), CheckerKind::Udp | CheckerKind::Dns) {
+        Protocol::Udp
+    } else {
+        vs.protocol
+    };
+    let chk = Trio(probe::target(rs.addr, &ck.common().connect), proto);
+    let vsn = format_vs(&vs.ident, vs.protocol);
+    let failed = |name: &str, retries: u32| {
+        if retries > 0 {
+            format!("{name} on service {chk} failed after {retries} retries.")
+        } else {
+            format!("{name} on service {chk} failed.")
+        }
+    };
+    Some(match (ck.kind(), t) {
+        (_, Transition::InitialDown) => return None,
+        (CheckerKind::Tcp, Transition::Up) => format!("TCP connection to {chk} success."),
+        (CheckerKind::Tcp, Transition::Down { retries }) => failed("TCP_CHECK", retries),
+        (CheckerKind::Http | CheckerKind::Ssl, Transition::Up) => {
+            format!("Remote Web server {chk} succeed on service.")
+        }
+        (CheckerKind::Http, Transition::Down { retries }) => failed("HTTP_CHECK", retries),
+        (CheckerKind::Ssl, Transition::Down { retries }) => failed("SSL_CHECK", retries),
+        (CheckerKind::Smtp, Transition::Up) => {
+            format!("Remote SMTP server {chk} succeed on service.")
+        }
+        (CheckerKind::Smtp, Transition::Down { retries }) => failed("SMTP_CHECK", retries),
+        (CheckerKind::Udp, Transition::Up) => format!("UDP connection to {chk} success."),
+        (CheckerKind::Udp, Transition::Down { retries }) => failed("UDP_CHECK", retries),
+        (CheckerKind::Ping, Transition::Up) => format!("ICMP connection to {chk} success."),
+        (CheckerKind::Ping, Transition::Down { retries }) => failed("ICMP CHECK", retries),
+        (CheckerKind::Dns, Transition::Up) => format!("DNS_CHECK ({chk}) succeed"),
+        (CheckerKind::Dns, Transition::Down { .. }) => format!("DNS_CHECK ({chk}) failed"),
+        (CheckerKind::Misc, t) => {
+            let path = match ck {
+                CheckerConfig::Misc { path, .. } => path.as_str(),
+                _ => "",
+            };
+            let what = if matches!(t, Transition::Up) {
+                "succeeded"
+            } else {
+                "failed"
+            };
+            format!("Misc check for [{chk} VS {vsn}] by [{path}] {what}.")
+        }
+        (CheckerKind::File, Transition::Up) => format!("FILE_CHECK for {chk} succeeded."),
+        (CheckerKind::File, Transition::Down { .. }) => format!("FILE_CHECK for {chk} failed."),
+    })
+}

@@ -135,7 +135,7 @@ fn parse_status(header: &[u8]) -> Result<u16, String> {
         .ok_or_else(|| "HTTP status code invalid".into())
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -1,0 +1,299 @@
+//! Each checker against a real server on loopback: up, down after `retry` failures spaced by
+//! `delay_before_retry`, up again, with keepalived's log, notify and FIFO lines.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::*;
+use keepalived_check::probe::http::{ResponseReader, judge};
+use keepalived_check::*;
+
+fn sa(ip: &str, port: u16) -> SocketAddr {
+    SocketAddr::new(ip.parse().unwrap(), port)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_check_cycle() {
+    let addr = sa("127.0.0.21", port());
+    let srv = RefCell::new(Some(http_server(addr)));
+    cycle(
+        addr,
+        CheckerConfig::tcp(),
+        &format!(
+            "TCP connection to [127.0.0.21]:tcp:{} success.",
+            addr.port()
+        ),
+        &format!(
+            "TCP_CHECK on service [127.0.0.21]:tcp:{} failed after 2 retries.",
+            addr.port()
+        ),
+        || drop(srv.borrow_mut().take()),
+        || *srv.borrow_mut() = Some(http_server(addr)),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_get_cycle_with_digest_status_vhost_regex() {
+    let addr = sa("127.0.0.22", port());
+    let srv = RefCell::new(Some(http_server(addr)));
+    let body = b"hello www.example.test";
+    let digest = keepalived_check::probe::http::hex(&<md5::Md5 as md5::Digest>::digest(body));
+    let mut u = UrlConfig::new("/");
+    u.digest = Some(digest);
+    u.virtualhost = Some("www.example.test".into());
+    u.regex = Some(regex::bytes::Regex::new("hello www").unwrap());
+    let mut u2 = UrlConfig::new("/code/503");
+    u2.status_codes = vec![StatusRange { min: 500, max: 503 }];
+    let mut ck = CheckerConfig::http(vec![u, u2]);
+    if let CheckerConfig::Http { http, .. } = &mut ck {
+        http.http_protocol = HttpProtocol::V1_1;
+    }
+    cycle(
+        addr,
+        ck,
+        &format!(
+            "Remote Web server [127.0.0.22]:tcp:{} succeed on service.",
+            addr.port()
+        ),
+        &format!(
+            "HTTP_CHECK on service [127.0.0.22]:tcp:{} failed after 2 retries.",
+            addr.port()
+        ),
+        || drop(srv.borrow_mut().take()),
+        || *srv.borrow_mut() = Some(http_server(addr)),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_get_rejects_wrong_digest_status_and_default_host() {
+    let addr = sa("127.0.0.23", port());
+    let _srv = http_server(addr);
+    let co = ConnectOptions::default();
+    let t = Duration::from_secs(2);
+    let mut u = UrlConfig::new("/");
+    u.digest = Some("00000000000000000000000000000000".into());
+    let http = HttpGetConfig {
+        urls: vec![u],
+        ..Default::default()
+    };
+    assert!(!probe::http::check(addr, &co, &http, None, t).await.ok);
+    let http = HttpGetConfig {
+        urls: vec![UrlConfig::new("/code/404")],
+        ..Default::default()
+    };
+    assert!(!probe::http::check(addr, &co, &http, None, t).await.ok);
+    // Without a virtualhost keepalived sends Host: ip:port.
+    let reply = probe::http::get(addr, &co, "/", HttpProtocol::V1_0, None, None, t)
+        .await
+        .unwrap();
+    assert_eq!(
+        reply.body_head,
+        format!("hello 127.0.0.23:{}", addr.port()).into_bytes()
+    );
+    let mut u = UrlConfig::new("/");
+    u.regex = Some(regex::bytes::Regex::new("hello").unwrap());
+    u.regex_no_match = true;
+    assert!(judge(&u, &reply).is_err());
+    assert_eq!(
+        probe::http::request("/x", HttpProtocol::V1_0C, Some("h"), addr),
+        "GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: h\r\n\r\n"
+    );
+    let mut r = ResponseReader::new();
+    r.feed(b"HTTP/1.1 200 OK\r\n\r\n").unwrap();
+    assert_eq!(r.finish().unwrap().status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misc_check_cycle_and_dynamic_weight() {
+    let dir = tempfile::tempdir().unwrap();
+    let flag = dir.path().join("up");
+    std::fs::write(&flag, "").unwrap();
+    let path = format!("test -e {}", flag.display());
+    let ck = CheckerConfig::Misc {
+        common: CheckerCommon::default(),
+        path: path.clone(),
+        timeout: Some(Duration::from_secs(2)),
+        dynamic: false,
+        user: None,
+        group: None,
+    };
+    let f = flag.clone();
+    cycle(
+        "127.0.0.24:80".parse().unwrap(),
+        ck,
+        &format!(
+            "Misc check for [[127.0.0.24]:tcp:80 VS [10.9.9.9]:tcp:80] by [{path}] succeeded."
+        ),
+        "Misc check for",
+        || std::fs::remove_file(&f).unwrap(),
+        || std::fs::write(&f, "").unwrap(),
+    )
+    .await;
+    // misc_dynamic: exit 12 means weight 10.
+    let v = probe::misc::check("exit 12", Duration::from_secs(2), true, None, None).await;
+    assert_eq!(v.weight, Some(probe::DynamicWeight::Set(10)));
+    assert!(v.ok);
+    assert!(
+        !probe::misc::check("exit 1", Duration::from_secs(2), true, None, None)
+            .await
+            .ok
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misc_check_kills_a_hanging_script_and_its_children() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    // The script leaves a grandchild that ignores nothing; both must die.
+    let script = format!("sleep 300 & echo $! > {}; wait", pidfile.display());
+    let t = std::time::Instant::now();
+    let v = probe::misc::check(&script, Duration::from_millis(300), false, None, None).await;
+    assert!(!v.ok);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.contains(") Z "))
+        .unwrap_or(false);
+    assert!(!alive, "grandchild {pid} survived");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_check_cycle() {
+    let addr = sa("127.0.0.25", port());
+    let go = || {
+        let p = spawn(
+            "python3",
+            &["-c", SMTP_PY, "127.0.0.25", &addr.port().to_string()],
+        );
+        wait_tcp(addr);
+        p
+    };
+    let srv = RefCell::new(Some(go()));
+    let ck = CheckerConfig::Smtp {
+        common: CheckerCommon::default(),
+        helo_name: Some("director1".into()),
+    };
+    cycle(
+        addr,
+        ck,
+        &format!(
+            "Remote SMTP server [127.0.0.25]:tcp:{} succeed on service.",
+            addr.port()
+        ),
+        "SMTP_CHECK on service",
+        || drop(srv.borrow_mut().take()),
+        || *srv.borrow_mut() = Some(go()),
+    )
+    .await;
+}
+
+fn dnsmasq(addr: SocketAddr) -> Proc {
+    let p = spawn(
+        "dnsmasq",
+        &[
+            "--no-daemon",
+            &format!("--port={}", addr.port()),
+            &format!("--listen-address={}", addr.ip()),
+            "--bind-interfaces",
+            "--no-resolv",
+            "--no-hosts",
+            "--address=/example.test/10.1.2.3",
+            "-C",
+            "/dev/null",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_check_cycle() {
+    let addr = sa("127.0.0.26", port());
+    let srv = RefCell::new(Some(dnsmasq(addr)));
+    let ck = CheckerConfig::Dns {
+        common: CheckerCommon::default(),
+        kind: DnsType::A,
+        name: "www.example.test".into(),
+    };
+    cycle(
+        addr,
+        ck,
+        &format!("DNS_CHECK ([127.0.0.26]:udp:{}) succeed", addr.port()),
+        "DNS_CHECK (",
+        || drop(srv.borrow_mut().take()),
+        || *srv.borrow_mut() = Some(dnsmasq(addr)),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn udp_check_cycle_with_require_reply() {
+    let addr = sa("127.0.0.27", port());
+    let go = || {
+        let p = spawn(
+            "python3",
+            &["-c", UDP_ECHO_PY, "127.0.0.27", &addr.port().to_string()],
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        p
+    };
+    let srv = RefCell::new(Some(go()));
+    let ck = CheckerConfig::Udp {
+        common: CheckerCommon::default(),
+        payload: Some(b"hi".to_vec()),
+        // "PONG" then anything: 50 4f 4e 47 xx
+        require_reply: parse_hex("504f4e47 xX", true),
+        min_reply_length: 4,
+        max_reply_length: 255,
+    };
+    cycle(
+        addr,
+        ck,
+        &format!(
+            "UDP connection to [127.0.0.27]:udp:{} success.",
+            addr.port()
+        ),
+        "UDP_CHECK on service",
+        || drop(srv.borrow_mut().take()),
+        || *srv.borrow_mut() = Some(go()),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_check_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state");
+    std::fs::write(&path, "0\n").unwrap();
+    let ck = CheckerConfig::File {
+        common: CheckerCommon::default(),
+        file: FileCheckConfig {
+            path: path.clone(),
+            name: "state".into(),
+            weight: 0,
+            reverse: false,
+            dynamic: false,
+        },
+    };
+    let p = path.clone();
+    cycle(
+        "127.0.0.28:80".parse().unwrap(),
+        ck,
+        "FILE_CHECK for [127.0.0.28]:tcp:80 succeeded.",
+        "FILE_CHECK for",
+        || std::fs::write(&p, "1\n").unwrap(),
+        || std::fs::write(&p, "0\n").unwrap(),
+    )
+    .await;
+}
