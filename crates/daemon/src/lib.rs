@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod dump;
 pub mod error;
+pub mod genhash;
 pub mod log;
 pub mod notify;
 pub mod pidfile;

@@ -10,10 +10,7 @@ use keepalived_rs::version_text;
 fn main() -> ExitCode {
     let first = std::env::args().nth(1);
     if matches!(first.as_deref(), Some("-T" | "--genhash")) {
-        eprintln!(
-            "keepalived-rs: genhash mode is not available in this build (keepalived-check has no genhash yet)"
-        );
-        return ExitCode::from(1);
+        return keepalived_rs::genhash::main(std::env::args().skip(2).collect());
     }
     let cli = Cli::parse();
     if cli.version {
