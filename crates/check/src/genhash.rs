@@ -45,8 +45,8 @@ impl GenhashOptions {
     }
 }
 
-/// Fetch the URL and return (status, digest in lower-case hex).
-pub async fn digest(opts: &GenhashOptions) -> Result<(u16, String), CheckError> {
+/// Fetch the URL and return the reply (status, header, body head, digest).
+pub async fn fetch(opts: &GenhashOptions) -> Result<http::Reply, CheckError> {
     let port = opts.port.unwrap_or(if opts.ssl { 443 } else { 80 });
     let dst = SocketAddr::new(opts.server, port);
     let co = ConnectOptions {
@@ -55,7 +55,7 @@ pub async fn digest(opts: &GenhashOptions) -> Result<(u16, String), CheckError> 
         ..Default::default()
     };
     let tls = opts.ssl.then(|| (http::tls_connector(), opts.sni));
-    let reply = http::get(
+    http::get(
         dst,
         &co,
         &opts.url,
@@ -65,12 +65,38 @@ pub async fn digest(opts: &GenhashOptions) -> Result<(u16, String), CheckError> 
         opts.timeout,
     )
     .await
-    .map_err(|msg| CheckError::Http { addr: dst, msg })?;
-    Ok((reply.status, reply.digest))
+    .map_err(|msg| CheckError::Http { addr: dst, msg })
 }
 
-/// genhash's output: `MD5SUM = <hex>` (with the request and status first under `verbose`).
+/// genhash's hex dump: decimal offsets, 16 bytes a line split by " - ", then the printable part.
+fn dump(out: &mut dyn Write, data: &[u8]) -> std::io::Result<()> {
+    for (i, chunk) in data.chunks(16).enumerate() {
+        let mut hexpart = String::new();
+        for (j, b) in chunk.iter().enumerate() {
+            if j == 8 {
+                hexpart.push_str("- ");
+            }
+            hexpart.push_str(&format!("{b:02x} "));
+        }
+        let ascii: String = chunk
+            .iter()
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        writeln!(out, "{:04}  {hexpart:<50}{ascii:<16}", i * 16)?;
+    }
+    Ok(())
+}
+
+/// Run genhash: print the digest as keepalived's genhash does (only the hex digest, or the
+/// header, body and hash dumps first under `verbose`). Returns the digest.
 pub async fn run(opts: &GenhashOptions, out: &mut dyn Write) -> Result<String, CheckError> {
+    let reply = fetch(opts).await?;
     let port = opts.port.unwrap_or(if opts.ssl { 443 } else { 80 });
     let dst = SocketAddr::new(opts.server, port);
     let io = |e| CheckError::Io {
@@ -78,13 +104,21 @@ pub async fn run(opts: &GenhashOptions, out: &mut dyn Write) -> Result<String, C
         source: e,
     };
     if opts.verbose {
-        let req = http::request(&opts.url, opts.protocol, opts.virtualhost.as_deref(), dst);
-        write!(out, "-----------------------[ HTTP Header Buffer ]\n{req}").map_err(io)?;
+        let rule = |t: &str| format!("-----------------------[{t:^26}]-----------------------");
+        writeln!(out, "{}", rule("HTTP Header Buffer")).map_err(io)?;
+        dump(out, &reply.header).map_err(io)?;
+        writeln!(out, "{}", rule("HTTP Header Ascii Buffer")).map_err(io)?;
+        writeln!(
+            out,
+            "{}",
+            String::from_utf8_lossy(&reply.header).replace("\r\n", "\n")
+        )
+        .map_err(io)?;
+        writeln!(out, "{}", rule("HTML Buffer")).map_err(io)?;
+        dump(out, &reply.body_head).map_err(io)?;
+        writeln!(out).map_err(io)?;
+        writeln!(out, "{}", rule("HTML hash final resulting")).map_err(io)?;
     }
-    let (status, d) = digest(opts).await?;
-    if opts.verbose {
-        writeln!(out, "HTTP status code: {status}").map_err(io)?;
-    }
-    writeln!(out, "MD5SUM = {d}").map_err(io)?;
-    Ok(d)
+    writeln!(out, "{}", reply.digest).map_err(io)?;
+    Ok(reply.digest)
 }

@@ -40,6 +40,8 @@ pub fn request(path: &str, proto: HttpProtocol, host: Option<&str>, dst: SocketA
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub status: u16,
+    /// The header block as received, blank line included.
+    pub header: Vec<u8>,
     /// MD5 of the body, lower-case hex.
     pub digest: String,
     /// The body's first bytes (up to 1 MiB), for the regex.
@@ -109,6 +111,7 @@ impl ResponseReader {
         };
         Ok(Reply {
             status,
+            header: self.header,
             digest: hex(&self.md5.finalize()),
             body_head: self.body_head,
             body_len: self.body_len,
