@@ -6,10 +6,18 @@
 //! [`Instance::next_deadline`] (or [`Router::next_deadline`] when sync groups are in use).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod group;
+mod instance;
 pub mod packet;
 mod time;
+mod tracker;
 
+pub use group::{Output, Router, SyncGroup, SyncGroupConfig};
+pub use instance::{
+    Action, Cause, Event, GarpConfig, InitialState, Instance, InstanceConfig, Notify, State, Stats,
+};
 pub use time::Time;
+pub use tracker::{TrackerConfig, TrackerStatus, effective_priority};
 
 /// Everything that can go wrong in this crate outside of packet validation ([`packet::RxError`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
