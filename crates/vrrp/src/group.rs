@@ -130,6 +130,18 @@ impl Router {
         out
     }
 
+    /// Stops every instance (priority 0 from masters, addresses released, STOP notifications).
+    pub fn shutdown(&mut self, now: Time) -> Vec<Output> {
+        let mut out = Vec::new();
+        for i in 0..self.instances.len() {
+            out.extend(self.handle(now, i, Event::Shutdown));
+        }
+        for g in &mut self.groups {
+            g.state = State::Stop;
+        }
+        out
+    }
+
     /// Fires every instance whose deadline has come.
     pub fn timer(&mut self, now: Time) -> Vec<Output> {
         let mut out = Vec::new();
