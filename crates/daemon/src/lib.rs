@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod dump;
+pub mod engine;
 pub mod error;
 pub mod genhash;
 pub mod log;
