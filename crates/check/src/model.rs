@@ -194,6 +194,7 @@ struct VsState {
 pub struct Model {
     vss: Vec<VsState>,
     opts: ModelOptions,
+    changed: Vec<bool>,
 }
 
 fn real_weight(w: i64) -> i64 {
@@ -204,7 +205,7 @@ impl Model {
     /// Build the model in its starting state (alpha checkers count as failed). Call
     /// [`Model::start`] once to get the start-up actions.
     pub fn new(vss: Vec<VirtualServerConfig>, opts: ModelOptions) -> Self {
-        let vss = vss
+        let vss: Vec<VsState> = vss
             .into_iter()
             .map(|cfg| {
                 let rss = cfg
@@ -237,7 +238,8 @@ impl Model {
                 }
             })
             .collect();
-        let mut m = Model { vss, opts };
+        let changed = vec![true; vss.len()];
+        let mut m = Model { vss, opts, changed };
         for vs in &mut m.vss {
             vs.quorum_up =
                 weigh_live(vs) >= i64::from(vs.cfg.quorum) + i64::from(vs.cfg.hysteresis);
@@ -392,6 +394,7 @@ impl Model {
         let new_eff = base + rs.checker_delta.iter().sum::<i64>();
         let old = real_weight(rs.effective_weight);
         rs.effective_weight = new_eff;
+        self.changed[id.vs] = true;
         if real_weight(new_eff) != old {
             out.push(Action::Log(format!(
                 "Changing weight from {old} to {} for {}active service {} of VS {}",
@@ -440,6 +443,7 @@ impl Model {
                 }
             }
             self.vss[vi].sorry_alive = false;
+            self.changed[vi] = true;
         }
         out
     }
@@ -460,7 +464,32 @@ impl Model {
     /// The IPVS table the current state calls for.
     pub fn table(&self) -> Table {
         let mut t = Table::default();
-        for vs in &self.vss {
+        for vi in 0..self.vss.len() {
+            t.services.extend(self.services_of(vi));
+        }
+        t
+    }
+
+    /// Virtual servers whose part of the table may have changed since the last call.
+    pub fn take_changed(&mut self) -> Vec<usize> {
+        let out = self
+            .changed
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c)
+            .map(|(i, _)| i)
+            .collect();
+        self.changed.iter_mut().for_each(|c| *c = false);
+        out
+    }
+
+    /// The services one virtual server stands for, with their destinations.
+    pub fn services_of(&self, vi: usize) -> Vec<(ServiceKey, Service)> {
+        let mut t = Vec::new();
+        let Some(vs) = self.vss.get(vi) else {
+            return t;
+        };
+        {
             let cfg = &vs.cfg;
             let mut dests = BTreeMap::new();
             let sorry_in_use = cfg.sorry_server.is_some() && vs.sorry_alive;
@@ -527,7 +556,7 @@ impl Model {
                         })
                         .collect();
                 }
-                t.services.insert(key, s);
+                t.push((key, s));
             }
         }
         t
@@ -558,6 +587,7 @@ impl Model {
             fmt_vs(&vs.cfg)
         )));
         vs.rss[ri].alive = alive;
+        self.changed[vi] = true;
         self.rs_notifies(vi, ri, out);
         self.update_quorum(vi, false, out);
     }
@@ -643,6 +673,7 @@ impl Model {
                     "Adding alive servers to the pool for VS {vsn}"
                 )));
                 vs.sorry_alive = false;
+                self.changed[vi] = true;
             }
             self.vs_notifies(vi, init, threshold, sum, out);
         } else if (vs.quorum_up && (sum == 0 || sum < threshold))
@@ -670,6 +701,7 @@ impl Model {
                     "Removing alive servers from the pool for VS {vsn}"
                 )));
                 vs.sorry_alive = true;
+                self.changed[vi] = true;
             }
             self.vs_notifies(vi, init, threshold, sum, out);
         }

@@ -23,7 +23,7 @@ pub struct Report {
     pub transition: Option<Transition>,
     /// Log lines, notify scripts, FIFO lines and mails to act on, in order.
     pub actions: Vec<Action>,
-    /// The new table when this check changed it.
+    /// The new table when this check (or the burst it closes) changed it.
     pub table: Option<Table>,
 }
 
@@ -137,6 +137,7 @@ pub fn run(
 ) -> (Running, Vec<Action>, Table, mpsc::UnboundedReceiver<Report>) {
     let start_actions = model.start();
     let table = model.table();
+    model.take_changed();
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (rep_tx, rep_rx) = mpsc::unbounded_channel();
     let stats = Arc::new(Stats::new());
@@ -171,65 +172,89 @@ pub fn run(
             enabled.clone(),
         ));
     }
+    let mut table_now = table.clone();
     tasks.spawn(async move {
-        while let Some(msg) = rx.recv().await {
-            match msg {
-                Msg::Outcome {
-                    id,
-                    verdict,
-                    transition,
-                    retries,
-                } => {
-                    let mut actions = Vec::new();
-                    let before = model.table();
-                    if let Some(t) = transition {
-                        if let Some(line) = checker_line(&vss, id, t, retries) {
-                            actions.push(Action::Log(line));
-                        }
-                        actions.extend(model.on_transition(id, t));
-                    }
-                    if verdict.ok || transition.is_some() {
-                        actions.extend(model.on_dynamic_weight(id, verdict.weight));
-                    }
-                    if actions.is_empty() {
-                        continue;
-                    }
-                    let after = model.table();
-                    let _ = rep_tx.send(Report {
+        let mut batch: Vec<Report> = Vec::new();
+        while let Some(first) = rx.recv().await {
+            // Take everything already queued so a burst (a switch dying under hundreds of real
+            // servers) costs one table computation, not one per server.
+            let mut next = Some(first);
+            while let Some(msg) = next.take().or_else(|| rx.try_recv().ok()) {
+                match msg {
+                    Msg::Outcome {
                         id,
                         verdict,
                         transition,
-                        actions,
-                        table: (after != before).then_some(after),
-                    });
-                }
-                Msg::AddressPresent(vs, present, done) => {
-                    let actions = model.set_address_present(vs, present);
-                    if let Some(e) = enabled.get(vs) {
-                        e.store(model.checkers_enabled(vs), Ordering::Relaxed);
+                        retries,
+                    } => {
+                        let mut actions = Vec::new();
+                        if let Some(t) = transition {
+                            if let Some(line) = checker_line(&vss, id, t, retries) {
+                                actions.push(Action::Log(line));
+                            }
+                            actions.extend(model.on_transition(id, t));
+                        }
+                        if verdict.ok || transition.is_some() {
+                            actions.extend(model.on_dynamic_weight(id, verdict.weight));
+                        }
+                        if !actions.is_empty() {
+                            batch.push(Report {
+                                id,
+                                verdict,
+                                transition,
+                                actions,
+                                table: None,
+                            });
+                        }
                     }
-                    if !actions.is_empty() {
-                        let _ = rep_tx.send(Report {
-                            id: CheckerId {
-                                vs,
-                                rs: 0,
-                                checker: 0,
-                            },
-                            verdict: Verdict::up(),
-                            transition: None,
-                            actions,
-                            table: None,
-                        });
+                    Msg::AddressPresent(vs, present, done) => {
+                        let actions = model.set_address_present(vs, present);
+                        if let Some(e) = enabled.get(vs) {
+                            e.store(model.checkers_enabled(vs), Ordering::Relaxed);
+                        }
+                        if !actions.is_empty() {
+                            batch.push(Report {
+                                id: CheckerId {
+                                    vs,
+                                    rs: 0,
+                                    checker: 0,
+                                },
+                                verdict: Verdict::up(),
+                                transition: None,
+                                actions,
+                                table: None,
+                            });
+                        }
+                        let _ = done.send(());
                     }
-                    let _ = done.send(());
+                    Msg::Table(reply) => {
+                        let _ = reply.send(model.table());
+                    }
+                    Msg::Shutdown(reply) => {
+                        let _ = reply.send(model.shutdown());
+                        return;
+                    }
                 }
-                Msg::Table(reply) => {
-                    let _ = reply.send(model.table());
+                if batch.len() >= 1024 {
+                    break;
                 }
-                Msg::Shutdown(reply) => {
-                    let _ = reply.send(model.shutdown());
-                    return;
+            }
+            let mut moved = false;
+            for vi in model.take_changed() {
+                for (key, svc) in model.services_of(vi) {
+                    if table_now.services.get(&key) != Some(&svc) {
+                        table_now.services.insert(key, svc);
+                        moved = true;
+                    }
                 }
+            }
+            if let Some(last) = batch.last_mut()
+                && moved
+            {
+                last.table = Some(table_now.clone());
+            }
+            for r in batch.drain(..) {
+                let _ = rep_tx.send(r);
             }
         }
     });

@@ -213,7 +213,12 @@ fn dnsmasq(addr: SocketAddr) -> Proc {
             "/dev/null",
         ],
     );
-    std::thread::sleep(Duration::from_millis(300));
+    let ck = CheckerConfig::Dns {
+        common: CheckerCommon::default(),
+        kind: DnsType::A,
+        name: "www.example.test".into(),
+    };
+    wait_ready(&ck, addr);
     p
 }
 
@@ -245,7 +250,14 @@ async fn udp_check_cycle_with_require_reply() {
             "python3",
             &["-c", UDP_ECHO_PY, "127.0.0.27", &addr.port().to_string()],
         );
-        std::thread::sleep(Duration::from_millis(300));
+        let ready = CheckerConfig::Udp {
+            common: CheckerCommon::default(),
+            payload: None,
+            require_reply: Some(ReplyPattern::default()),
+            min_reply_length: 0,
+            max_reply_length: 255,
+        };
+        wait_ready(&ready, addr);
         p
     };
     let srv = RefCell::new(Some(go()));

@@ -216,3 +216,26 @@ pub async fn cycle(
     assert_eq!(r.transition, Some(Transition::Up), "{r:?}");
     run.running.shutdown().await;
 }
+
+/// Block until `probe` says the server answers (servers without a TCP port to poll).
+pub fn wait_ready(ck: &CheckerConfig, addr: SocketAddr) {
+    // Its own thread: callers may sit inside a runtime already.
+    std::thread::scope(|s| {
+        s.spawn(|| wait_ready_here(ck, addr));
+    });
+}
+
+fn wait_ready_here(ck: &CheckerConfig, addr: SocketAddr) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    while !rt
+        .block_on(probe::check(ck, addr, Duration::from_millis(200)))
+        .ok
+    {
+        assert!(t.elapsed() < Duration::from_secs(10), "{addr} never came up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
