@@ -161,6 +161,42 @@ impl VirtualServerConfig {
     }
 }
 
+impl VirtualServerConfig {
+    /// keepalived's load-time port rules: a NAT real server without a port takes the virtual
+    /// server's; under DR/TUN a real server's port must equal the virtual server's (reset, with a
+    /// warning) and a fwmark service's real servers carry no port. Returns the warnings, worded
+    /// as keepalived's.
+    pub fn normalise(&mut self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let vs_name = format_vs(&self.ident, self.protocol);
+        let vs_port = match &self.ident {
+            VsIdent::Addr(a) => Some(a.port()),
+            VsIdent::Fwmark(_) => None,
+            VsIdent::Group { .. } => return warnings,
+        };
+        for rs in &mut self.real_servers {
+            let fwd = rs.forwarding.unwrap_or(self.forwarding);
+            let rs_name = Trio(rs.addr, self.protocol).to_string();
+            match (fwd, vs_port) {
+                (Forwarding::Nat, Some(p)) if rs.addr.port() == 0 => rs.addr.set_port(p),
+                (Forwarding::Nat, _) => {}
+                (_, None) if rs.addr.port() != 0 => {
+                    warnings.push(format!("WARNING - fwmark virtual server {vs_name}, real server {rs_name} has port specified - clearing"));
+                    rs.addr.set_port(0);
+                }
+                (_, None) => {}
+                (_, Some(p)) if rs.addr.port() == 0 => rs.addr.set_port(p),
+                (_, Some(p)) if rs.addr.port() != p => {
+                    warnings.push(format!("WARNING - virtual server {vs_name} and real server {rs_name} ports don't match - resetting"));
+                    rs.addr.set_port(p);
+                }
+                _ => {}
+            }
+        }
+        warnings
+    }
+}
+
 /// One `real_server` block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RealServerConfig {

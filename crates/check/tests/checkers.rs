@@ -309,3 +309,69 @@ async fn file_check_cycle() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misc_check_runs_as_user() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let out = dir.path().join("uid");
+    let v = probe::misc::check(
+        &format!("id -u > {}", out.display()),
+        Duration::from_secs(2),
+        false,
+        Some("nobody"),
+        None,
+    )
+    .await;
+    assert!(v.ok, "{v:?}");
+    let want = nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .unwrap()
+        .uid
+        .as_raw();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap().trim(),
+        want.to_string()
+    );
+    assert!(
+        !probe::misc::check(
+            "true",
+            Duration::from_secs(1),
+            false,
+            Some("no-such-user-kc"),
+            None
+        )
+        .await
+        .ok
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_check_fails_on_error_rcode_and_wrong_port() {
+    let addr = sa("127.0.0.29", port());
+    let _srv = dnsmasq(addr);
+    let co = ConnectOptions::default();
+    let t = Duration::from_millis(500);
+    assert!(
+        probe::dns::check(addr, &co, DnsType::A, "www.example.test", t)
+            .await
+            .ok
+    );
+    // Nothing to forward to (--no-resolv): dnsmasq answers REFUSED for other names.
+    let v = probe::dns::check(addr, &co, DnsType::A, "other.invalid", t).await;
+    assert!(!v.ok, "{v:?}");
+    let closed = sa("127.0.0.29", port());
+    assert!(
+        !probe::dns::check(closed, &co, DnsType::A, "www.example.test", t)
+            .await
+            .ok
+    );
+}

@@ -352,3 +352,18 @@ fn defaults_follow_keepalived() {
         (3, Duration::from_secs(60))
     );
 }
+
+#[test]
+fn normalise_applies_keepalived_port_rules() {
+    let mut vs = vs_with(2);
+    vs.forwarding = Forwarding::Dr;
+    vs.real_servers[0].addr = sa("10.0.1.1:8080");
+    vs.real_servers[1].addr = sa("10.0.1.2:0");
+    let w = vs.normalise();
+    assert_eq!(
+        w,
+        vec!["WARNING - virtual server [10.0.0.1]:tcp:80 and real server [10.0.1.1]:tcp:8080 ports don't match - resetting".to_string()]
+    );
+    assert_eq!(vs.real_servers[0].addr, sa("10.0.1.1:80"));
+    assert_eq!(vs.real_servers[1].addr, sa("10.0.1.2:80"));
+}

@@ -235,7 +235,10 @@ fn wait_ready_here(ck: &CheckerConfig, addr: SocketAddr) {
         .block_on(probe::check(ck, addr, Duration::from_millis(200)))
         .ok
     {
-        assert!(t.elapsed() < Duration::from_secs(10), "{addr} never came up");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "{addr} never came up"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
