@@ -3,15 +3,19 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cli;
+pub mod conf_subset;
 pub mod dump;
 pub mod engine;
 pub mod error;
 pub mod genhash;
+pub mod linux;
 pub mod log;
 pub mod notify;
 pub mod pidfile;
 pub mod probe;
+pub mod run;
 pub mod signals;
+pub mod tracker;
 
 pub use error::{Error, Result};
 

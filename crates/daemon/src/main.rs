@@ -29,5 +29,5 @@ fn main() -> ExitCode {
             }
         };
     }
-    ExitCode::SUCCESS
+    keepalived_rs::run::run(&cli)
 }

@@ -1,0 +1,213 @@
+//! The daemon's life: fork (unless -n), logging, pid files, one tokio runtime, and the loop that
+//! turns signals into stop/reload/dump requests for the VRRP engine.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use nix::sys::stat::{Mode, umask};
+
+use crate::cli::Cli;
+use crate::log::{LogGuard, LogOptions};
+use crate::pidfile::PidFiles;
+
+/// Runs the daemon until it is told to stop; the exit code is keepalived's (0 after SIGTERM).
+pub fn run(cli: &Cli) -> ExitCode {
+    let facility = match cli.facility() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Some(mask) = &cli.umask {
+        match u32::from_str_radix(mask.trim_start_matches("0o"), 8)
+            .ok()
+            .and_then(|m| Mode::from_bits(m as libc::mode_t))
+        {
+            Some(m) => {
+                umask(m);
+            }
+            None => {
+                eprintln!("Invalid umask {mask}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    // Fork before any thread exists: the runtime and the log writer start in the child.
+    if !cli.dont_fork
+        && let Err(e) = nix::unistd::daemon(false, false)
+    {
+        eprintln!("cannot fork into the background: {e}");
+        return ExitCode::from(1);
+    }
+    let log = crate::log::init(LogOptions {
+        console: cli.log_console,
+        syslog: !cli.no_syslog,
+        facility,
+        detail: cli.log_detail,
+        file: cli.log_file.clone(),
+        ident: "Keepalived_vrrp".into(),
+    });
+    tracing::info!(
+        "Starting keepalived-rs v{} (drop-in for Keepalived v2.2.7)",
+        env!("CARGO_PKG_VERSION")
+    );
+    let args: Vec<String> = std::env::args().map(|a| format!("'{a}'")).collect();
+    tracing::info!("Command line: {}", args.join(" "));
+    tracing::info!("Configuration file {}", cli.use_file.display());
+    let code = match PidFiles::create(&[cli.pid_file(), cli.vrrp_pid_file()]) {
+        Ok(pids) => {
+            let code = serve(cli, &log);
+            drop(pids);
+            code
+        }
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::from(1)
+        }
+    };
+    tracing::info!("Stopped keepalived-rs v{}", env!("CARGO_PKG_VERSION"));
+    drop(log);
+    code
+}
+
+fn serve(cli: &Cli, log: &LogGuard) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = rt.block_on(serve_async(cli, log.dropped()));
+    // Scripts still running after the drain belong to nobody now; do not wait for them.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    code
+}
+
+/// Reads the configuration, opens the sockets, starts trackers and runs the loop.
+async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) -> ExitCode {
+    use crate::conf_subset;
+    use crate::engine::{Engine, InstanceSpec, Plan};
+    use crate::linux::{InstanceIo, Interfaces, LinuxShell};
+    use crate::notify::{Fifo, Mail, Notifier, ScriptSecurity};
+
+    let system = Interfaces::read();
+    let read = match conf_subset::read(&cli.use_file, &system) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("Configuration file {}: {e}", cli.use_file.display());
+            return ExitCode::from(1);
+        }
+    };
+    for d in &read.diagnostics {
+        tracing::warn!("{d}");
+    }
+    if read.instances.is_empty() {
+        tracing::error!("No VRRP instance to run");
+        return ExitCode::from(1);
+    }
+    for i in &read.instances {
+        if read.globals.strict && !i.accept {
+            tracing::warn!(
+                "({}) vrrp_strict without `accept`: keepalived drops traffic to the VIPs ({}) with nftables; \
+                 this build installs no firewall rules yet, so they accept traffic. Add `accept` to keep \
+                 the same behaviour with keepalived",
+                i.cfg.name,
+                i.vips
+                    .iter()
+                    .map(|v| v.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    if read.globals.garp_interval >= Duration::from_secs(10) {
+        tracing::warn!(
+            "vrrp_garp_interval is {:?}: the delay between two gratuitous ARPs is in seconds; did you mean milliseconds (e.g. 0.1)?",
+            read.globals.garp_interval
+        );
+    }
+    let g = &read.globals;
+    let mut security = ScriptSecurity {
+        enforce: g.enable_script_security,
+        ..Default::default()
+    };
+    if let Some(u) = &g.script_user {
+        match nix::unistd::User::from_name(u) {
+            Ok(Some(user)) => {
+                security.uid = Some(user.uid.as_raw());
+                security.gid = Some(user.gid.as_raw());
+            }
+            _ => tracing::warn!("Script user '{u}' does not exist"),
+        }
+    }
+    let fifo = g.vrrp_notify_fifo.as_ref().and_then(|p| {
+        Fifo::open(std::path::Path::new(p))
+            .map_err(|e| tracing::error!("{e}"))
+            .ok()
+    });
+    let mail = match (&g.smtp_server, g.emails.is_empty()) {
+        (Some((server, port)), false) => Some(Mail {
+            server: server.clone(),
+            port: *port,
+            helo: g.smtp_helo.clone(),
+            from: g
+                .email_from
+                .clone()
+                .unwrap_or_else(|| "keepalived@localhost".into()),
+            to: g.emails.clone(),
+            connect_timeout: g.smtp_connect_timeout.unwrap_or(Duration::from_secs(30)),
+            router_id: g.router_id.clone().unwrap_or_else(|| {
+                nix::unistd::gethostname()
+                    .map(|h| h.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            }),
+        }),
+        _ => None,
+    };
+    let notifier = Notifier::new(security.clone(), fifo, mail);
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let io: Vec<InstanceIo> = read
+        .instances
+        .iter()
+        .map(|i| InstanceIo {
+            interface: i.interface.clone(),
+            vips: i.vips.clone(),
+        })
+        .collect();
+    let shell = match LinuxShell::open(io, &system, tx.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let plan = Plan {
+        instances: read
+            .instances
+            .iter()
+            .map(|i| InstanceSpec {
+                cfg: i.cfg.clone(),
+                interface: i.interface.clone(),
+                scripts: i.scripts.clone(),
+                vip_lines: i.vips.iter().map(|v| v.text.clone()).collect(),
+            })
+            .collect(),
+        groups: vec![],
+    };
+    crate::tracker::start(&read, security, tx);
+    let controls = match crate::signals::listen() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut engine = Engine::new(plan, shell, notifier).with_dropped(dropped);
+    engine.run(rx, controls).await;
+    ExitCode::SUCCESS
+}
