@@ -10,7 +10,7 @@ fn runs() -> u64 {
     std::env::var("VRRP_SIM_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1500)
+        .unwrap_or(4000)
 }
 
 fn fail(seed: u64, err: &str) -> ! {

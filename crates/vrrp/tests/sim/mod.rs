@@ -430,7 +430,17 @@ impl Sim {
                 self.log(|| format!("KILL master r{m}"));
                 self.nodes[m].router = None;
                 if others_alive {
-                    self.kill = Some((self.now, self.now + self.mdi_bound()));
+                    // the last advert may still be in flight: it can restart a backup's timer up
+                    // to one link delay after the kill
+                    let mdi = (0..self.nodes.len())
+                        .filter_map(|n| {
+                            let i = &self.nodes[n].router.as_ref()?.instances()[0];
+                            (i.state() == State::Backup)
+                                .then(|| i.master_down_interval().as_micros() as u64)
+                        })
+                        .max()
+                        .unwrap_or(0);
+                    self.kill = Some((self.now, self.now + mdi + self.shape.max_delay_us));
                 }
             }
             SimEvent::Check => self.check_masters()?,
