@@ -45,7 +45,11 @@ fn cases() -> Vec<Case> {
     vec![
         Case {
             name: "v2_pass",
-            advert: adv(Version::V2, Auth::Pass(AuthConfig::key("kapass1")), vip4.clone()),
+            advert: adv(
+                Version::V2,
+                Auth::Pass(AuthConfig::key("kapass1")),
+                vip4.clone(),
+            ),
             tx: tx4,
             auth: AuthConfig::Pass(AuthConfig::key("kapass1")),
         },
@@ -125,9 +129,18 @@ fn machine(c: &mut Criterion) {
     let mut pkts = Vec::with_capacity(N);
     for k in 0..N {
         let vrid = (k % 255) as u8 + 1;
-        let mut cfg = InstanceConfig::new(format!("vi{k}"), vrid, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
+        let mut cfg = InstanceConfig::new(
+            format!("vi{k}"),
+            vrid,
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+        );
         cfg.version = Version::V3;
-        cfg.vips = vec![IpAddr::V4(Ipv4Addr::new(10, 1, (k / 250) as u8, (k % 250) as u8))];
+        cfg.vips = vec![IpAddr::V4(Ipv4Addr::new(
+            10,
+            1,
+            (k / 250) as u8,
+            (k % 250) as u8,
+        ))];
         let mut i = Instance::new(cfg);
         i.handle(Time(0), Event::Startup);
         insts.push(i);
@@ -149,7 +162,10 @@ fn machine(c: &mut Criterion) {
             ah_key: [0; 8],
             unicast: false,
         };
-        pkts.push(Packet::from_wire(packet::encode(&advert, &tx).unwrap(), &tx));
+        pkts.push(Packet::from_wire(
+            packet::encode(&advert, &tx).unwrap(),
+            &tx,
+        ));
     }
     let mut g = c.benchmark_group("state_machine_1000_instances");
     g.throughput(Throughput::Elements(N as u64));

@@ -4,6 +4,24 @@
 //! Nothing here reads a clock, sleeps or touches a socket. The daemon feeds [`Event`]s with
 //! `now`, carries out the returned [`Action`]s and calls back with [`Event::Timer`] at
 //! [`Instance::next_deadline`] (or [`Router::next_deadline`] when sync groups are in use).
+//!
+//! # How the daemon uses it
+//! 1. Map each `vrrp_instance` to an [`InstanceConfig`] (start from [`InstanceConfig::new`], which
+//!    carries keepalived's defaults) and each `vrrp_sync_group` to a [`SyncGroupConfig`] naming
+//!    member indices; build a [`Router`] with [`Router::new`] (also fine without groups).
+//! 2. [`Router::startup`] once; then for every packet read on a VRRP socket call
+//!    [`packet::peek_vrid`] to find the instance and [`Router::handle`] with
+//!    [`Event::Packet`]; call [`Router::timer`] whenever [`Router::next_deadline`] passes; pass
+//!    tracker results as [`Event::Tracker`] (index into `InstanceConfig::trackers`), link changes as
+//!    [`Event::Interface`], reload priorities as [`Event::SetPriority`], and [`Router::shutdown`]
+//!    on SIGTERM.
+//! 3. Carry out each [`Output`]'s [`Action`] in order: `Send` the bytes (IPv4: whole packet for a
+//!    raw `IP_HDRINCL` socket; IPv6: the payload, hop limit 255), add/remove the instance's VIPs,
+//!    excluded VIPs, routes, rules, queue `Garp { repeat }` paced by `vrrp_garp_interval`, run
+//!    notifications ([`Notify`], [`Action::GroupNotify`]).
+//! 4. Read [`Instance::stats`] for keepalived.stats and SNMP.
+//!
+//! Time is a [`Time`] in microseconds on the daemon's monotonic clock (keepalived's resolution).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod group;

@@ -14,7 +14,11 @@ pub fn run(data: &[u8]) {
         return;
     };
     let v6 = sel & 1 != 0;
-    let version = if sel & 2 != 0 { Version::V3 } else { Version::V2 };
+    let version = if sel & 2 != 0 {
+        Version::V3
+    } else {
+        Version::V2
+    };
     let auth = match (sel >> 2) & 3 {
         1 => AuthConfig::Pass(AuthConfig::key("kapass1")),
         2 => AuthConfig::Ah(AuthConfig::key("ahsecret")),
