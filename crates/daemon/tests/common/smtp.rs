@@ -43,7 +43,11 @@ pub fn serve(listener: TcpListener) -> Inbox {
                         }
                         continue;
                     }
-                    let verb = l.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                    let verb = l
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_uppercase();
                     let reply: &[u8] = match verb.as_str() {
                         "EHLO" | "HELO" => b"250 sink\r\n",
                         "DATA" => {
