@@ -215,6 +215,7 @@ impl Router {
             }
             let mut acts = Vec::new();
             inst.leave_fault(now, Cause::FaultCleared, &mut acts);
+            inst.garp_source(&mut acts);
             Self::tag(i, acts, &mut out);
             if self.instances[i].state() == State::Master {
                 self.sync_master(now, gi, i, &mut out);
@@ -222,6 +223,18 @@ impl Router {
                 self.sync_backup(now, gi, i, &mut out);
             }
             return out;
+        }
+        let rx_lower = out
+            .iter()
+            .any(|o| o.action == Action::Notify(crate::instance::Notify::MasterRxLowerPri));
+        if rx_lower {
+            for m in self.groups[gi].cfg.members.clone() {
+                if m != i {
+                    let mut acts = Vec::new();
+                    self.instances[m].lower_prio_garp(now, &mut acts);
+                    Self::tag(m, acts, &mut out);
+                }
+            }
         }
         let new = self.instances[i].state();
         match (prev, new) {

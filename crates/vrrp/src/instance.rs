@@ -217,6 +217,9 @@ pub enum Action {
     },
     /// Drop GARPs still queued for pacing (leaving MASTER).
     CancelGarps,
+    /// One gratuitous ARP / unsolicited NA for our own source address: a unicast instance leaving
+    /// FAULT refreshes the master's neighbour cache so its adverts reach us at once.
+    GarpSource,
     Notify(Notify),
     /// The sync group `group` moved to `state` (group notify scripts / FIFO).
     GroupNotify {
@@ -788,6 +791,27 @@ impl Instance {
             return;
         }
         self.leave_fault(now, Cause::FaultCleared, out);
+        self.garp_source(out);
+    }
+
+    pub(crate) fn garp_source(&self, out: &mut Vec<Action>) {
+        if !self.cfg.peers.is_empty() {
+            out.push(Action::GarpSource);
+        }
+    }
+
+    /// The lower-priority GARP burst keepalived also sends for the other members of a master's
+    /// sync group.
+    pub(crate) fn lower_prio_garp(&mut self, now: Time, out: &mut Vec<Action>) {
+        if self.cfg.garp.lower_prio_repeat == 0 {
+            return;
+        }
+        out.push(Action::Garp {
+            repeat: self.cfg.garp.lower_prio_repeat,
+        });
+        if !self.cfg.garp.lower_prio_delay.is_zero() {
+            self.lower_prio_garp_at = Some(now + self.cfg.garp.lower_prio_delay);
+        }
     }
 
     fn compute_priority(&self) -> u8 {
