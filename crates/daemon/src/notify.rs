@@ -363,6 +363,8 @@ pub struct Notifier {
     mail: Option<std::sync::Arc<Mail>>,
     limit: Duration,
     running: tokio::task::JoinSet<()>,
+    /// Mails are not waited for on stop: a dead mail server must not delay the exit.
+    mails: tokio::task::JoinSet<()>,
 }
 
 impl Notifier {
@@ -374,6 +376,7 @@ impl Notifier {
             mail: mail.map(std::sync::Arc::new),
             limit: Duration::from_secs(60),
             running: tokio::task::JoinSet::new(),
+            mails: tokio::task::JoinSet::new(),
         }
     }
 
@@ -385,6 +388,7 @@ impl Notifier {
     pub fn notify(&mut self, n: &Notice<'_>) {
         // Reap finished tasks so the set does not grow over a long run.
         while self.running.try_join_next().is_some() {}
+        while self.mails.try_join_next().is_some() {}
         let scripts = self.scripts.get(n.name).cloned().unwrap_or_default();
         for (line, extra) in scripts.commands(n) {
             let sec = self.security.clone();
@@ -414,7 +418,7 @@ impl Notifier {
         {
             let m = std::sync::Arc::clone(m);
             let (subject, body) = mail_text(&m.router_id, n.name, n.state);
-            self.running.spawn(async move {
+            self.mails.spawn(async move {
                 if let Err(e) = send_mail(&m, &subject, &body).await {
                     tracing::warn!("Error sending alert: {e}");
                 }
