@@ -89,6 +89,8 @@ enum Msg {
         verdict: Verdict,
         transition: Option<Transition>,
         retries: u32,
+        /// `log_all_failures`: this failure's own line.
+        failure_line: Option<String>,
     },
     AddressPresent(usize, bool, oneshot::Sender<()>),
     Table(oneshot::Sender<Table>),
@@ -99,7 +101,14 @@ enum Msg {
 pub struct Running {
     tx: mpsc::UnboundedSender<Msg>,
     tasks: JoinSet<()>,
+    driver: tokio::task::JoinHandle<()>,
     pub stats: Arc<Stats>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
 }
 
 impl Running {
@@ -120,6 +129,7 @@ impl Running {
 
     /// Stop all checkers and return the shutdown actions (omega notifiers).
     pub async fn shutdown(mut self) -> Vec<Action> {
+        // Checkers stop first so no verdict lands after the shutdown actions.
         self.tasks.abort_all();
         let (tx, rx) = oneshot::channel();
         if self.tx.send(Msg::Shutdown(tx)).is_err() {
@@ -173,7 +183,7 @@ pub fn run(
         ));
     }
     let mut table_now = table.clone();
-    tasks.spawn(async move {
+    let driver = tokio::spawn(async move {
         let mut batch: Vec<Report> = Vec::new();
         while let Some(first) = rx.recv().await {
             // Take everything already queued so a burst (a switch dying under hundreds of real
@@ -186,8 +196,12 @@ pub fn run(
                         verdict,
                         transition,
                         retries,
+                        failure_line,
                     } => {
                         let mut actions = Vec::new();
+                        if let Some(line) = failure_line {
+                            actions.push(Action::Log(line));
+                        }
                         if let Some(t) = transition {
                             if let Some(line) = checker_line(&vss, id, t, retries) {
                                 actions.push(Action::Log(line));
@@ -258,7 +272,17 @@ pub fn run(
             }
         }
     });
-    (Running { tx, tasks, stats }, start_actions, table, rep_rx)
+    (
+        Running {
+            tx,
+            tasks,
+            driver,
+            stats,
+        },
+        start_actions,
+        table,
+        rep_rx,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -284,23 +308,54 @@ async fn checker_task(
         }
         let timeout = acc.timing().connect_timeout;
         let verdict = probe::check(&ck, rs, timeout).await;
+        // keepalived logs each failure only while the checker is still up.
+        let failure_line = (!verdict.ok && ck.common().log_all_failures && acc.logs_failures())
+            .then(|| failure_line(&ck, rs, &verdict));
         let step = acc.on_verdict(verdict.ok);
         let retries = acc.timing().retry;
         let weight_moved = verdict.weight != last_weight;
         last_weight = verdict.weight;
-        if (step.transition.is_some() || weight_moved)
+        if (step.transition.is_some() || weight_moved || failure_line.is_some())
             && tx
                 .send(Msg::Outcome {
                     id,
                     verdict,
                     transition: step.transition,
                     retries,
+                    failure_line,
                 })
                 .is_err()
         {
             return;
         }
         due = Instant::now() + step.next_in;
+    }
+}
+
+/// One failed check's line under `log_all_failures`.
+fn failure_line(ck: &CheckerConfig, rs: SocketAddr, v: &Verdict) -> String {
+    let proto = if matches!(ck.kind(), CheckerKind::Udp | CheckerKind::Dns) {
+        Protocol::Udp
+    } else {
+        Protocol::Tcp
+    };
+    let chk = Trio(probe::target(rs, &ck.common().connect), proto);
+    match ck.kind() {
+        CheckerKind::Tcp if v.reason.starts_with("Timeout") => {
+            format!("TCP connection to {chk} timeout.")
+        }
+        CheckerKind::Tcp => format!("TCP connection to {chk} failed."),
+        CheckerKind::Http | CheckerKind::Ssl => {
+            // Our reasons carry detail after keepalived's own words: keep only its words.
+            let words = v
+                .reason
+                .split([':', '('])
+                .next()
+                .unwrap_or_default()
+                .trim_end();
+            format!("{words} server {chk}.")
+        }
+        kind => format!("{} on {chk}: {}", kind.keyword(), v.reason),
     }
 }
 

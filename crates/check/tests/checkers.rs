@@ -375,3 +375,62 @@ async fn dns_check_fails_on_error_rcode_and_wrong_port() {
             .ok
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn omega_shutdown_runs_down_notifiers() {
+    let addr = sa("127.0.0.35", port());
+    let _srv = http_server(addr);
+    let mut vs = one(addr, CheckerConfig::tcp());
+    vs.omega = true;
+    vs.quorum_down = Some(Script::new("/usr/local/bin/quorum_down"));
+    let mut run = start(vec![vs]);
+    let (r, _) = run.next_transition(Duration::from_secs(5)).await;
+    assert_eq!(r.transition, Some(Transition::Up));
+    let acts = run.running.shutdown().await;
+    assert!(
+        acts.contains(&Action::RunScript(Script::new("/usr/local/bin/rs_down"))),
+        "{acts:?}"
+    );
+    assert!(acts.contains(&Action::RunScript(Script::new(
+        "/usr/local/bin/quorum_down"
+    ))));
+    assert!(acts.contains(&Action::Fifo(format!(
+        "RS [127.0.0.35]:tcp:{} [10.9.9.9]:tcp:80 DOWN\n",
+        addr.port()
+    ))));
+    assert!(acts.contains(&Action::Fifo("VS [10.9.9.9]:tcp:80 DOWN\n".into())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_all_failures_logs_each_failure_while_up() {
+    let addr = sa("127.0.0.36", port());
+    let srv = http_server(addr);
+    let mut ck = CheckerConfig::tcp();
+    ck.common_mut().log_all_failures = true;
+    let mut vs = one(addr, ck);
+    vs.real_servers[0].checkers[0].common_mut().alpha = Some(false);
+    let mut run = start(vec![vs]);
+    let (r, _) = run.next_transition(Duration::from_secs(5)).await;
+    assert!(has_log(&r, "TCP connection to [127.0.0.36]"));
+    drop(srv);
+    let line = format!("TCP connection to [127.0.0.36]:tcp:{} failed.", addr.port());
+    let mut failures = 0;
+    loop {
+        let r = tokio::time::timeout(Duration::from_secs(10), run.rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        failures += r
+            .actions
+            .iter()
+            .filter(|a| matches!(a, Action::Log(l) if *l == line))
+            .count();
+        if r.transition.is_some() {
+            assert_eq!(r.transition, Some(Transition::Down { retries: 2 }));
+            break;
+        }
+    }
+    // the regular check and its two retries
+    assert_eq!(failures, 3);
+    run.running.shutdown().await;
+}

@@ -307,7 +307,7 @@ pub async fn check(
         let r = get(dst, co, &url.path, http.http_protocol, vhost, tls, timeout).await;
         match r.and_then(|reply| judge(url, &reply)) {
             Ok(()) => {}
-            Err(e) => return Verdict::down(format!("{e} url {}", url.path)),
+            Err(e) => return Verdict::down(format!("{e} (url {})", url.path)),
         }
     }
     Verdict::up()
