@@ -5,20 +5,32 @@
 //!
 //! * [`config`]: plain structs the daemon fills from keepalived.conf:
 //!   [`VirtualServerConfig`], [`RealServerConfig`], [`CheckerConfig`] (one variant per checker
-//!   with keepalived's defaults).
-//! * [`accounting`]: [`Accounting`] turns verdicts into [`Transition`]s (rise on first success,
-//!   fall after `retry` extra failures spaced by `delay_before_retry`) and says when to check next.
+//!   with its options; `None` fields inherit as keepalived does). Constructors carry keepalived's
+//!   defaults (`delay_loop` 60 s, `connect_timeout` 5 s, `quorum` 1, `weight` 1, ...);
+//!   [`VirtualServerConfig::normalise`] applies keepalived's real-server port rules.
+//! * [`accounting`]: [`Timing::resolve`] does the checker -> real server -> virtual server ->
+//!   kind-default inheritance; [`Accounting::on_verdict`] turns verdicts into [`Transition`]s
+//!   (first check decisive; then down after `retry` extra failures spaced by
+//!   `delay_before_retry`; up on the first success) and says when to check next.
 //! * [`model`]: [`Model`] holds each virtual server's live real servers, quorum (with
-//!   hysteresis), sorry server, inhibit, alpha/omega and ha_suspend; every change yields
-//!   [`Action`]s (log lines, notify scripts, FIFO lines `RS [ip]:tcp:port [vip]:tcp:port UP`,
-//!   SMTP alerts) and [`Model::table`] is the IPVS [`Table`] that should exist;
-//!   [`Table::diff`] gives the [`TableChange`]s to get there from the previous one.
-//! * [`probe`]: one async function per checker kind returning a [`Verdict`].
-//! * [`scheduler`]: [`scheduler::run`] spawns every checker on its own timer and streams
-//!   [`scheduler::Report`]s (already applied to the model) to the daemon.
-//! * [`genhash`]: keepalived's `genhash` (fetch a URL, print the MD5 digest of its body).
+//!   hysteresis), sorry server (+ inhibit), `inhibit_on_failure`, alpha/omega, `ha_suspend`,
+//!   dynamic weights (misc_dynamic, FILE_CHECK) and groups. [`Model::start`],
+//!   [`Model::on_transition`], [`Model::on_dynamic_weight`], [`Model::set_address_present`] and
+//!   [`Model::shutdown`] return [`Action`]s: log lines worded as keepalived's, notify scripts,
+//!   FIFO lines (`RS [ip]:tcp:port [vip]:tcp:port UP\n`, `VS [vip]:tcp:port DOWN\n`) and
+//!   [`SmtpAlert`]s. [`Model::table`] is the IPVS [`Table`] that should exist and
+//!   [`Table::diff`] the [`TableChange`]s that get there from the previous one.
+//! * [`probe`]: one async function per checker kind ([`probe::check`] dispatches) returning a
+//!   [`Verdict`]; common options (connect_ip/port, bindto, bind_port, bind_if, fwmark) applied.
+//! * [`scheduler`]: [`scheduler::run`] spawns one task per checker in the caller's tokio runtime
+//!   and a driver that owns the model; it returns the start-up actions, the initial table, a
+//!   [`scheduler::Running`] handle (current table, ha_suspend, shutdown with omega actions,
+//!   lateness [`scheduler::Stats`]) and a stream of [`scheduler::Report`]s (actions plus the new
+//!   table whenever it changed).
+//! * [`genhash`]: keepalived's `genhash` ([`genhash::run`] prints the digest as it does).
 //!
-//! The model never reads a clock or touches a socket: tests drive it with events.
+//! The model and the accounting never read a clock or touch a socket: tests drive them with
+//! events (see tests/table.rs); the probes are tested against real servers.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod accounting;

@@ -434,3 +434,32 @@ async fn log_all_failures_logs_each_failure_while_up() {
     assert_eq!(failures, 3);
     run.running.shutdown().await;
 }
+
+/// A real server that accepts TCP and then never answers HTTP must not hold up another real
+/// server's checks: the TCP checker goes down on its own schedule while the HTTP check hangs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_server_does_not_delay_other_checks() {
+    let hang_addr = sa("127.0.0.37", port());
+    // listens (the kernel completes handshakes into the backlog) but never reads or writes
+    let _hang = std::net::TcpListener::bind(hang_addr).unwrap();
+    let tcp_addr = sa("127.0.0.38", port());
+    let srv = http_server(tcp_addr);
+
+    let mut http = CheckerConfig::http(vec![UrlConfig::new("/")]);
+    http.common_mut().connect_timeout = Some(Duration::from_secs(20));
+    let mut vs = one(tcp_addr, CheckerConfig::tcp());
+    let mut hanging = RealServerConfig::new(hang_addr);
+    hanging.checkers.push(http);
+    vs.real_servers.push(hanging);
+    let mut run = start(vec![vs]);
+    let (r, _) = run.next_transition(Duration::from_secs(5)).await;
+    assert_eq!((r.id.rs, r.transition), (0, Some(Transition::Up)));
+    drop(srv);
+    // Down after 3 failures at 100/50/50 ms: long before the hanging check's 20 s timeout.
+    let (r, _) = run.next_transition(Duration::from_secs(5)).await;
+    assert_eq!(
+        (r.id.rs, r.transition),
+        (0, Some(Transition::Down { retries: 2 }))
+    );
+    run.running.shutdown().await;
+}
