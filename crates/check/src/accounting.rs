@@ -145,3 +145,110 @@ impl Accounting {
         }
     }
 }
+
+/// HTTP_GET / SSL_GET accounting: keepalived checks one url per run, moving to the next url
+/// after each success, and a real server is up only after a full pass over every url. When a url
+/// fails past its retries the checker is down and keeps checking that url (every
+/// max(delay_before_retry, delay_loop)); once it answers, a new full pass starts.
+#[derive(Debug, Clone)]
+pub struct UrlAccounting {
+    timing: Timing,
+    urls: usize,
+    url: usize,
+    failed_url: Option<usize>,
+    fast_recovery: bool,
+    is_up: bool,
+    has_run: bool,
+    retry_it: u32,
+}
+
+impl UrlAccounting {
+    pub fn new(timing: Timing, urls: usize, fast_recovery: bool) -> Self {
+        UrlAccounting {
+            timing,
+            urls: urls.max(1),
+            url: 0,
+            failed_url: None,
+            fast_recovery,
+            is_up: !timing.alpha,
+            has_run: false,
+            retry_it: timing.retry,
+        }
+    }
+
+    pub fn timing(&self) -> &Timing {
+        &self.timing
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.is_up
+    }
+
+    /// Which url (index into the checker's urls) the next run checks.
+    pub fn current_url(&self) -> usize {
+        self.url
+    }
+
+    pub fn first_delay(&self, fraction: f64) -> Duration {
+        self.timing.warmup.mul_f64(fraction.clamp(0.0, 1.0))
+    }
+
+    pub fn on_verdict(&mut self, ok: bool) -> Step {
+        let t = self.timing;
+        let mut transition = None;
+        let next_in;
+        if ok {
+            self.retry_it = 0;
+            if self.failed_url.take().is_some() {
+                // The failed url answers again: start a full pass from the first url.
+                self.url = 0;
+            } else {
+                self.url += 1;
+                if self.url >= self.urls {
+                    self.url = 0;
+                    if !self.is_up || !self.has_run {
+                        transition = Some(Transition::Up);
+                        self.is_up = true;
+                        self.has_run = true;
+                    }
+                }
+            }
+            if !self.has_run {
+                // Until the first full pass, any failure is decisive.
+                self.retry_it = t.retry;
+            }
+            next_in = t.delay_loop;
+        } else {
+            if self.is_up || !self.has_run {
+                let fresh = !self.has_run;
+                self.has_run = true;
+                self.retry_it += 1;
+                if self.retry_it > t.retry {
+                    transition = Some(if self.is_up {
+                        Transition::Down {
+                            retries: if fresh { 0 } else { t.retry },
+                        }
+                    } else {
+                        Transition::InitialDown
+                    });
+                    self.is_up = false;
+                    self.failed_url = Some(self.url);
+                }
+            }
+            next_in = if self.failed_url.is_some() {
+                t.delay_before_retry.max(t.delay_loop)
+            } else {
+                t.delay_before_retry
+            };
+        }
+        let recovering = !self.has_run || (!self.is_up && self.failed_url.is_none());
+        Step {
+            transition,
+            next_in: if self.fast_recovery && recovering {
+                Duration::ZERO
+            } else {
+                next_in
+            },
+        }
+    }
+}

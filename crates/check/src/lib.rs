@@ -41,7 +41,7 @@ pub mod model;
 pub mod probe;
 pub mod scheduler;
 
-pub use accounting::{Accounting, Step, Timing, Transition};
+pub use accounting::{Accounting, Step, Timing, Transition, UrlAccounting};
 pub use config::*;
 pub use error::CheckError;
 pub use model::{

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::accounting::{Accounting, Timing, Transition};
+use crate::accounting::{Accounting, Step, Timing, Transition, UrlAccounting};
 use crate::config::{CheckerConfig, CheckerKind, Protocol, Trio, format_vs};
 use crate::model::{Action, CheckerId, Model, Table};
 use crate::probe::{self, Verdict};
@@ -165,7 +165,12 @@ pub fn run(
             http.virtualhost = rs.virtualhost.clone().or(vs.virtualhost.clone());
         }
         let timing = Timing::resolve(vs, rs, &ck);
-        let acc = Accounting::new(timing);
+        let acc = match &ck {
+            CheckerConfig::Http { http, .. } | CheckerConfig::Ssl { http, .. } => Counter::Urls(
+                UrlAccounting::new(timing, http.urls.len(), http.fast_recovery),
+            ),
+            _ => Counter::Plain(Accounting::new(timing)),
+        };
         let first = if opts.no_warmup {
             Duration::ZERO
         } else {
@@ -290,7 +295,7 @@ async fn checker_task(
     id: CheckerId,
     ck: CheckerConfig,
     rs: SocketAddr,
-    mut acc: Accounting,
+    mut acc: Counter,
     first: Duration,
     tx: mpsc::UnboundedSender<Msg>,
     stats: Arc<Stats>,
@@ -307,7 +312,7 @@ async fn checker_task(
             continue;
         }
         let timeout = acc.timing().connect_timeout;
-        let verdict = probe::check(&ck, rs, timeout).await;
+        let verdict = probe::check_at(&ck, rs, acc.url(), timeout).await;
         // keepalived logs each failure only while the checker is still up.
         let failure_line = (!verdict.ok && ck.common().log_all_failures && acc.logs_failures())
             .then(|| failure_line(&ck, rs, &verdict));
@@ -329,6 +334,49 @@ async fn checker_task(
             return;
         }
         due = Instant::now() + step.next_in;
+    }
+}
+
+/// Rise/fall counting: per url for HTTP_GET / SSL_GET, per run otherwise.
+enum Counter {
+    Plain(Accounting),
+    Urls(UrlAccounting),
+}
+
+impl Counter {
+    fn timing(&self) -> &Timing {
+        match self {
+            Counter::Plain(a) => a.timing(),
+            Counter::Urls(a) => a.timing(),
+        }
+    }
+
+    fn logs_failures(&self) -> bool {
+        match self {
+            Counter::Plain(a) => a.is_up(),
+            Counter::Urls(a) => a.is_up(),
+        }
+    }
+
+    fn url(&self) -> Option<usize> {
+        match self {
+            Counter::Plain(_) => None,
+            Counter::Urls(a) => Some(a.current_url()),
+        }
+    }
+
+    fn first_delay(&self, fraction: f64) -> Duration {
+        match self {
+            Counter::Plain(a) => a.first_delay(fraction),
+            Counter::Urls(a) => a.first_delay(fraction),
+        }
+    }
+
+    fn on_verdict(&mut self, ok: bool) -> Step {
+        match self {
+            Counter::Plain(a) => a.on_verdict(ok),
+            Counter::Urls(a) => a.on_verdict(ok),
+        }
     }
 }
 

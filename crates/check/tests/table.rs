@@ -367,3 +367,50 @@ fn normalise_applies_keepalived_port_rules() {
     assert_eq!(vs.real_servers[0].addr, sa("10.0.1.1:80"));
     assert_eq!(vs.real_servers[1].addr, sa("10.0.1.2:80"));
 }
+
+/// HTTP_GET with three urls on a simulated clock: one url per run; up only after a full pass
+/// (3 x delay_loop after recovery, as keepalived's man page describes), down after the retries
+/// of the url that fails; fast_recovery removes the delays while recovering.
+#[test]
+fn url_accounting_on_simulated_clock() {
+    let vs = vs_with(1);
+    let mut ck = CheckerConfig::http(vec![
+        UrlConfig::new("/a"),
+        UrlConfig::new("/b"),
+        UrlConfig::new("/c"),
+    ]);
+    ck.common_mut().retry = Some(1);
+    ck.common_mut().delay_before_retry = Some(Duration::from_secs(2));
+    ck.common_mut().delay_loop = Some(Duration::from_secs(10));
+    ck.common_mut().alpha = Some(true);
+    let t = Timing::resolve(&vs, &vs.real_servers[0], &ck);
+    let run = |fast: bool| {
+        let mut acc = UrlAccounting::new(t, 3, fast);
+        let mut now = Duration::ZERO;
+        let mut log = Vec::new();
+        // url /b (index 1) fails between t=100 and t=200
+        while now < Duration::from_secs(300) {
+            let url = acc.current_url();
+            let ok =
+                !(url == 1 && now >= Duration::from_secs(100) && now < Duration::from_secs(200));
+            let step = acc.on_verdict(ok);
+            if let Some(tr) = step.transition {
+                log.push((now.as_secs(), tr));
+            }
+            now += step.next_in;
+        }
+        log
+    };
+    assert_eq!(
+        run(false),
+        vec![
+            (20, Transition::Up),                   // /a at 0, /b at 10, /c at 20
+            (102, Transition::Down { retries: 1 }), // /b fails at 100, retried at 102
+            (232, Transition::Up),                  // /b back at 202, then /a 212, /b 222, /c 232
+        ]
+    );
+    let fast = run(true);
+    assert_eq!(fast[0], (0, Transition::Up));
+    assert_eq!(fast[2].1, Transition::Up);
+    assert!(fast[2].0 < 232, "{fast:?}");
+}

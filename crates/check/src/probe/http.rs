@@ -293,7 +293,29 @@ pub async fn get(
     }
 }
 
-/// The whole check: every url must pass.
+/// Check one url (keepalived's unit of an HTTP check run).
+pub async fn check_url(
+    dst: SocketAddr,
+    co: &ConnectOptions,
+    http: &HttpGetConfig,
+    index: usize,
+    tls: Option<TlsConnector>,
+    timeout: Duration,
+) -> Verdict {
+    let Some(url) = http.urls.get(index) else {
+        return Verdict::up();
+    };
+    let vhost = url.virtualhost.as_deref().or(http.virtualhost.as_deref());
+    let tls = tls.map(|c| (c, http.enable_sni));
+    let r = get(dst, co, &url.path, http.http_protocol, vhost, tls, timeout).await;
+    match r.and_then(|reply| judge(url, &reply)) {
+        Ok(()) => Verdict::up(),
+        Err(e) => Verdict::down(format!("{e} (url {})", url.path)),
+    }
+}
+
+/// Every url at once, all must pass (genhash-like one-shot use; the scheduler checks one url
+/// per run as keepalived does).
 pub async fn check(
     dst: SocketAddr,
     co: &ConnectOptions,

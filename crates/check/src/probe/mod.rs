@@ -63,15 +63,32 @@ pub fn target(rs: SocketAddr, co: &ConnectOptions) -> SocketAddr {
     )
 }
 
-/// Run one check of any kind against a real server.
+/// Run one check of any kind against a real server (HTTP_GET / SSL_GET: every url).
 pub async fn check(cfg: &CheckerConfig, rs: SocketAddr, timeout: Duration) -> Verdict {
+    check_at(cfg, rs, None, timeout).await
+}
+
+/// Run one check; for HTTP_GET / SSL_GET, `url` picks the single url to check (None: all).
+pub async fn check_at(
+    cfg: &CheckerConfig,
+    rs: SocketAddr,
+    url: Option<usize>,
+    timeout: Duration,
+) -> Verdict {
     let co = &cfg.common().connect;
     let dst = target(rs, co);
     match cfg {
         CheckerConfig::Tcp { .. } => tcp::check(dst, co, timeout).await,
-        CheckerConfig::Http { http, .. } => http::check(dst, co, http, None, timeout).await,
+        CheckerConfig::Http { http, .. } => match url {
+            Some(i) => http::check_url(dst, co, http, i, None, timeout).await,
+            None => http::check(dst, co, http, None, timeout).await,
+        },
         CheckerConfig::Ssl { http, .. } => {
-            http::check(dst, co, http, Some(http::tls_connector()), timeout).await
+            let tls = Some(http::tls_connector());
+            match url {
+                Some(i) => http::check_url(dst, co, http, i, tls, timeout).await,
+                None => http::check(dst, co, http, tls, timeout).await,
+            }
         }
         CheckerConfig::Misc {
             path,
