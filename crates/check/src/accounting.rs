@@ -93,6 +93,16 @@ impl Accounting {
         }
     }
 
+    /// Carry on after a reload from a known state: no first-check decisiveness.
+    pub fn resume(timing: Timing, up: bool) -> Self {
+        Accounting {
+            timing,
+            is_up: up,
+            has_run: true,
+            retry_it: 0,
+        }
+    }
+
     pub fn timing(&self) -> &Timing {
         &self.timing
     }
@@ -174,6 +184,16 @@ impl UrlAccounting {
             has_run: false,
             retry_it: timing.retry,
         }
+    }
+
+    /// Carry on after a reload from a known state; a down checker retries from the first url.
+    pub fn resume(timing: Timing, urls: usize, fast_recovery: bool, up: bool) -> Self {
+        let mut a = UrlAccounting::new(timing, urls, fast_recovery);
+        a.is_up = up;
+        a.has_run = true;
+        a.retry_it = 0;
+        a.failed_url = (!up).then_some(0);
+        a
     }
 
     pub fn timing(&self) -> &Timing {

@@ -178,6 +178,8 @@ struct RsState {
     effective_weight: i64,
     inhibit: bool,
     smtp_alert: bool,
+    /// State taken over from the model before a reload.
+    inherited: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -226,6 +228,7 @@ impl Model {
                             effective_weight: rs.weight,
                             inhibit: rs.inhibit_on_failure.unwrap_or(cfg.inhibit_on_failure),
                             smtp_alert: rs.smtp_alert.unwrap_or(opts.smtp_alert_default),
+                            inherited: false,
                         }
                     })
                     .collect();
@@ -250,6 +253,61 @@ impl Model {
     /// The configuration the model was built from.
     pub fn virtual_servers(&self) -> impl Iterator<Item = &VirtualServerConfig> {
         self.vss.iter().map(|v| &v.cfg)
+    }
+
+    /// Reload: take over the state of real servers that survive from `old` (same virtual
+    /// server, same address, same checkers), so a reload neither re-adds failed servers nor
+    /// drops healthy ones; new ones start as at boot (alpha aware). Call before [`Model::start`].
+    pub fn inherit(&mut self, old: &Model) {
+        for vs in &mut self.vss {
+            let Some(ovs) = old
+                .vss
+                .iter()
+                .find(|o| o.cfg.ident == vs.cfg.ident && o.cfg.protocol == vs.cfg.protocol)
+            else {
+                continue;
+            };
+            for (ri, rs) in vs.cfg.real_servers.iter().enumerate() {
+                let Some(oi) = ovs.cfg.real_servers.iter().position(|o| o.addr == rs.addr) else {
+                    continue;
+                };
+                if ovs.cfg.real_servers[oi].checkers != rs.checkers {
+                    continue;
+                }
+                let o = &ovs.rss[oi];
+                let st = &mut vs.rss[ri];
+                st.checker_up.clone_from(&o.checker_up);
+                st.failed = o.failed;
+                st.alive = o.alive;
+                st.checker_delta.clone_from(&o.checker_delta);
+                st.effective_weight = rs.weight + st.checker_delta.iter().sum::<i64>();
+                st.inherited = true;
+            }
+            vs.quorum_up = ovs.quorum_up;
+            vs.sorry_alive = ovs.sorry_alive && vs.cfg.sorry_server == ovs.cfg.sorry_server;
+            vs.address_present = ovs.address_present;
+        }
+        for vi in 0..self.changed.len() {
+            self.changed[vi] = true;
+        }
+    }
+
+    /// Whether a checker's state was taken over by [`Model::inherit`].
+    pub fn is_inherited(&self, id: CheckerId) -> bool {
+        self.vss
+            .get(id.vs)
+            .and_then(|v| v.rss.get(id.rs))
+            .is_some_and(|r| r.inherited)
+    }
+
+    /// Whether a checker is currently counted as up (the scheduler resumes its accounting
+    /// from here after a reload).
+    pub fn checker_up(&self, id: CheckerId) -> bool {
+        self.vss
+            .get(id.vs)
+            .and_then(|v| v.rss.get(id.rs))
+            .and_then(|r| r.checker_up.get(id.checker).copied())
+            .unwrap_or(true)
     }
 
     /// Every checker, for the scheduler.

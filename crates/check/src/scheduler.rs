@@ -95,6 +95,7 @@ enum Msg {
     AddressPresent(usize, bool, oneshot::Sender<()>),
     Table(oneshot::Sender<Table>),
     Shutdown(oneshot::Sender<Vec<Action>>),
+    Stop(oneshot::Sender<Model>),
 }
 
 /// The running checkers. Dropping it stops them all.
@@ -127,6 +128,15 @@ impl Running {
         }
     }
 
+    /// Reload: stop all checkers and hand back the model, for the next one to
+    /// [`Model::inherit`] from. No shutdown notifiers run.
+    pub async fn stop(mut self) -> Option<Model> {
+        self.tasks.abort_all();
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Msg::Stop(tx)).ok()?;
+        rx.await.ok()
+    }
+
     /// Stop all checkers and return the shutdown actions (omega notifiers).
     pub async fn shutdown(mut self) -> Vec<Action> {
         // Checkers stop first so no verdict lands after the shutdown actions.
@@ -139,7 +149,8 @@ impl Running {
     }
 }
 
-/// Start the model's checkers. The first [`Report`] (with `id` of the first checker and no
+/// Start the model's checkers (after a reload, pass a model that has [`Model::inherit`]ed the
+/// old one: surviving checkers resume where they were). The first [`Report`] (with `id` of the first checker and no
 /// verdict change) is not sent; start-up actions and the initial table come back here.
 pub fn run(
     mut model: Model,
@@ -165,11 +176,26 @@ pub fn run(
             http.virtualhost = rs.virtualhost.clone().or(vs.virtualhost.clone());
         }
         let timing = Timing::resolve(vs, rs, &ck);
-        let acc = match &ck {
-            CheckerConfig::Http { http, .. } | CheckerConfig::Ssl { http, .. } => Counter::Urls(
-                UrlAccounting::new(timing, http.urls.len(), http.fast_recovery),
-            ),
-            _ => Counter::Plain(Accounting::new(timing)),
+        // After a reload a surviving checker carries on from its state instead of starting over.
+        let resumed = model.is_inherited(id).then(|| model.checker_up(id));
+        let acc = match (&ck, resumed) {
+            (CheckerConfig::Http { http, .. } | CheckerConfig::Ssl { http, .. }, None) => {
+                Counter::Urls(UrlAccounting::new(
+                    timing,
+                    http.urls.len(),
+                    http.fast_recovery,
+                ))
+            }
+            (CheckerConfig::Http { http, .. } | CheckerConfig::Ssl { http, .. }, Some(up)) => {
+                Counter::Urls(UrlAccounting::resume(
+                    timing,
+                    http.urls.len(),
+                    http.fast_recovery,
+                    up,
+                ))
+            }
+            (_, None) => Counter::Plain(Accounting::new(timing)),
+            (_, Some(up)) => Counter::Plain(Accounting::resume(timing, up)),
         };
         let first = if opts.no_warmup {
             Duration::ZERO
@@ -251,6 +277,10 @@ pub fn run(
                     }
                     Msg::Shutdown(reply) => {
                         let _ = reply.send(model.shutdown());
+                        return;
+                    }
+                    Msg::Stop(reply) => {
+                        let _ = reply.send(model);
                         return;
                     }
                 }

@@ -463,3 +463,36 @@ async fn a_hanging_server_does_not_delay_other_checks() {
     );
     run.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_resumes_checkers_without_renotifying() {
+    let addr = sa("127.0.0.39", port());
+    let srv = http_server(addr);
+    let mut run = start(vec![one(addr, CheckerConfig::tcp())]);
+    let (r, _) = run.next_transition(Duration::from_secs(5)).await;
+    assert_eq!(r.transition, Some(Transition::Up));
+    let old = run.running.stop().await.unwrap();
+    let mut model = Model::new(
+        vec![one(addr, CheckerConfig::tcp())],
+        ModelOptions::default(),
+    );
+    model.inherit(&old);
+    let (running, start_actions, table, mut rx) = keepalived_check::scheduler::run(
+        model,
+        keepalived_check::scheduler::SchedulerOptions { no_warmup: true },
+    );
+    assert!(
+        !start_actions
+            .iter()
+            .any(|a| matches!(a, Action::RunScript(_)))
+    );
+    assert_eq!(table.services.values().next().unwrap().dests.len(), 1);
+    // healthy after the reload: no transition, no notify; it still falls when the server stops
+    drop(srv);
+    let r = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.transition, Some(Transition::Down { retries: 2 }), "{r:?}");
+    running.shutdown().await;
+}

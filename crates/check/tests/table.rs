@@ -414,3 +414,44 @@ fn url_accounting_on_simulated_clock() {
     assert_eq!(fast[2].1, Transition::Up);
     assert!(fast[2].0 < 232, "{fast:?}");
 }
+
+#[test]
+fn reload_inherits_surviving_real_servers() {
+    let mut old = Model::new(vec![vs_with(3)], ModelOptions::default());
+    old.start();
+    old.on_transition(id(1), DOWN);
+    // New config: rs 0 unchanged, rs 1 unchanged (down), rs 2 removed, a new rs 3 with alpha.
+    let mut cfg = vs_with(2);
+    let mut new_rs = RealServerConfig::new(sa("10.0.1.9:80"));
+    let mut ck = CheckerConfig::tcp();
+    ck.common_mut().alpha = Some(true);
+    new_rs.checkers.push(ck);
+    cfg.real_servers.push(new_rs);
+    let mut m = Model::new(vec![cfg], ModelOptions::default());
+    m.inherit(&old);
+    let acts = m.start();
+    assert!(!acts.iter().any(|a| matches!(a, Action::RunScript(_))));
+    assert!(m.is_alive(0, 0) && m.is_inherited(id(0)));
+    assert!(!m.is_alive(0, 1) && !m.checker_up(id(1)));
+    assert!(!m.is_alive(0, 2) && !m.is_inherited(id(2)));
+    assert_eq!(dests(&m), vec![("10.0.1.1:80".to_string(), 1)]);
+    let removed = old.table().diff(&m.table());
+    let key = old.table().services.keys().next().unwrap().clone();
+    assert_eq!(removed, vec![TableChange::DelDest(key, sa("10.0.1.3:80"))]);
+    // a resumed down checker rises on its next success, a resumed up one falls after retries
+    let t = Timing::resolve(
+        &vs_with(1),
+        &vs_with(1).real_servers[0],
+        &CheckerConfig::tcp(),
+    );
+    assert_eq!(
+        Accounting::resume(t, false).on_verdict(true).transition,
+        Some(Transition::Up)
+    );
+    let mut up = Accounting::resume(t, true);
+    assert_eq!(up.on_verdict(false).transition, None);
+    assert_eq!(
+        up.on_verdict(false).transition,
+        Some(Transition::Down { retries: 1 })
+    );
+}
