@@ -333,6 +333,18 @@ impl UrlConfig {
     }
 }
 
+/// The global `SSL { }` block for SSL_GET. keepalived loads `ca` but never verifies the
+/// server with it, so only the client identity changes what goes on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SslConfig {
+    /// PEM certificate chain presented to servers that ask for a client certificate.
+    pub certificate: Option<PathBuf>,
+    /// PEM private key (unencrypted: rustls reads no password-protected keys).
+    pub key: Option<PathBuf>,
+    pub ca: Option<PathBuf>,
+    pub password: Option<String>,
+}
+
 /// HTTP_GET and SSL_GET options.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpGetConfig {

@@ -77,10 +77,12 @@ impl Stats {
 }
 
 /// Scheduler options.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub struct SchedulerOptions {
     /// Start every checker at once instead of at a random point of its warmup.
     pub no_warmup: bool,
+    /// SSL_GET's connector, from the `SSL { }` block ([`probe::http::tls_connector_for`]).
+    pub tls: Option<tokio_rustls::TlsConnector>,
 }
 
 enum Msg {
@@ -205,6 +207,7 @@ pub fn run(
         tasks.spawn(checker_task(
             id,
             ck,
+            opts.tls.clone(),
             rs.addr,
             acc,
             first,
@@ -324,6 +327,7 @@ pub fn run(
 async fn checker_task(
     id: CheckerId,
     ck: CheckerConfig,
+    tls: Option<tokio_rustls::TlsConnector>,
     rs: SocketAddr,
     mut acc: Counter,
     first: Duration,
@@ -342,7 +346,7 @@ async fn checker_task(
             continue;
         }
         let timeout = acc.timing().connect_timeout;
-        let verdict = probe::check_at(&ck, rs, acc.url(), timeout).await;
+        let verdict = probe::check_with(&ck, rs, acc.url(), tls.as_ref(), timeout).await;
         // keepalived logs each failure only while the checker is still up.
         let failure_line = (!verdict.ok && ck.common().log_all_failures && acc.logs_failures())
             .then(|| failure_line(&ck, rs, &verdict));

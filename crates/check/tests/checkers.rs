@@ -479,7 +479,10 @@ async fn reload_resumes_checkers_without_renotifying() {
     model.inherit(&old);
     let (running, start_actions, table, mut rx) = keepalived_check::scheduler::run(
         model,
-        keepalived_check::scheduler::SchedulerOptions { no_warmup: true },
+        keepalived_check::scheduler::SchedulerOptions {
+            no_warmup: true,
+            ..Default::default()
+        },
     );
     assert!(
         !start_actions

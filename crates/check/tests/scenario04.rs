@@ -90,8 +90,13 @@ async fn scenario04_table_follows_real_servers() {
     let mut tcp10 = Some(http_server(rs10));
 
     let model = Model::new(vec![director1(rs9, rs10)], ModelOptions::default());
-    let (running, start, table, mut rx) =
-        scheduler::run(model, SchedulerOptions { no_warmup: true });
+    let (running, start, table, mut rx) = scheduler::run(
+        model,
+        SchedulerOptions {
+            no_warmup: true,
+            ..Default::default()
+        },
+    );
     assert!(start.iter().any(|a| matches!(a, Action::Log(l)
         if l == &format!("Activating healthchecker for service [127.0.0.9]:tcp:{p} for VS [172.16.100.22]:tcp:80"))));
     // 1. both real servers, DR, weight 1

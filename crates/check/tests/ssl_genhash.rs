@@ -177,3 +177,46 @@ async fn genhash_matches_keepalived_genhash() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("HTTP Header Ascii Buffer") && text.ends_with(&format!("{ours}\n")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssl_get_presents_the_client_certificate_of_the_ssl_block() {
+    let dir = tempfile::tempdir().unwrap();
+    cert(dir.path(), "a.test", "a");
+    cert(dir.path(), "client.test", "client");
+    std::fs::write(dir.path().join("index.html"), "mtls\n").unwrap();
+    let addr: SocketAddr = format!("127.0.0.40:{}", port()).parse().unwrap();
+    // -Verify: the server demands a client certificate signed by client.pem (self-signed)
+    let _srv = Proc(
+        Command::new("openssl")
+            .current_dir(dir.path())
+            .args(["s_server", "-quiet", "-WWW", "-accept", &addr.to_string()])
+            .args([
+                "-cert",
+                "a.pem",
+                "-key",
+                "a.key",
+                "-Verify",
+                "1",
+                "-CAfile",
+                "client.pem",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_tcp(addr);
+    let ck = ssl_get("/index.html", None, false, Some(md5_hex(b"mtls\n")));
+    let t = Duration::from_secs(3);
+    let ssl = SslConfig {
+        certificate: Some(dir.path().join("client.pem")),
+        key: Some(dir.path().join("client.key")),
+        ..Default::default()
+    };
+    let tls = probe::http::tls_connector_for(&ssl).unwrap();
+    let v = probe::check_with(&ck, addr, Some(0), Some(&tls), t).await;
+    assert!(v.ok, "{v:?}");
+    let v = probe::check_with(&ck, addr, Some(0), None, t).await;
+    assert!(!v.ok, "no client certificate must be refused: {v:?}");
+}

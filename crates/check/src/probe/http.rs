@@ -257,6 +257,33 @@ pub fn tls_connector() -> TlsConnector {
         .clone()
 }
 
+/// A connector for the global `SSL { }` block: still no server verification (as keepalived),
+/// but with the client certificate and key when given.
+pub fn tls_connector_for(
+    ssl: &crate::config::SslConfig,
+) -> Result<TlsConnector, crate::CheckError> {
+    use rustls::pki_types::PrivateKeyDer;
+    use rustls::pki_types::pem::PemObject;
+    let (Some(cert), Some(key)) = (&ssl.certificate, &ssl.key) else {
+        return Ok(tls_connector());
+    };
+    let bad = |what: &str, e: String| crate::CheckError::Invalid(format!("SSL {what}: {e}"));
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| bad(&cert.display().to_string(), e.to_string()))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| bad(&key.display().to_string(), e.to_string()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad("protocols", e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCert))
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| bad("client certificate", e.to_string()))?;
+    Ok(TlsConnector::from(Arc::new(cfg)))
+}
+
 /// Fetch one url (plain or TLS) and return its reply.
 pub async fn get(
     dst: SocketAddr,

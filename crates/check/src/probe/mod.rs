@@ -75,6 +75,18 @@ pub async fn check_at(
     url: Option<usize>,
     timeout: Duration,
 ) -> Verdict {
+    check_with(cfg, rs, url, None, timeout).await
+}
+
+/// [`check_at`] with the TLS connector built from the `SSL { }` block
+/// ([`http::tls_connector_for`]); `None` uses the default one.
+pub async fn check_with(
+    cfg: &CheckerConfig,
+    rs: SocketAddr,
+    url: Option<usize>,
+    tls: Option<&tokio_rustls::TlsConnector>,
+    timeout: Duration,
+) -> Verdict {
     let co = &cfg.common().connect;
     let dst = target(rs, co);
     match cfg {
@@ -84,7 +96,7 @@ pub async fn check_at(
             None => http::check(dst, co, http, None, timeout).await,
         },
         CheckerConfig::Ssl { http, .. } => {
-            let tls = Some(http::tls_connector());
+            let tls = Some(tls.cloned().unwrap_or_else(http::tls_connector));
             match url {
                 Some(i) => http::check_url(dst, co, http, i, tls, timeout).await,
                 None => http::check(dst, co, http, tls, timeout).await,

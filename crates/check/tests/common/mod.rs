@@ -130,7 +130,10 @@ pub struct Run {
 pub fn start(vss: Vec<VirtualServerConfig>) -> Run {
     let (running, _acts, _table, rx) = scheduler::run(
         Model::new(vss, ModelOptions::default()),
-        SchedulerOptions { no_warmup: true },
+        SchedulerOptions {
+            no_warmup: true,
+            ..Default::default()
+        },
     );
     Run { running, rx }
 }
