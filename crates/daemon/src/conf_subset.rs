@@ -149,6 +149,8 @@ pub struct Globals {
     pub garp_interval: Duration,
     pub gna_interval: Duration,
     pub version: Option<Version>,
+    pub smtp_alert: Option<bool>,
+    pub smtp_alert_vrrp: Option<bool>,
 }
 
 /// The VRRP side of a keepalived.conf.
@@ -289,6 +291,8 @@ fn read_globals(n: &Node, g: &mut Globals, warn: &mut dyn FnMut(usize, String)) 
             Some("vrrp_gna_interval") => {
                 g.gna_interval = arg.as_deref().and_then(secs).unwrap_or_default()
             }
+            Some("smtp_alert") => g.smtp_alert = Some(arg.as_deref() != Some("false")),
+            Some("smtp_alert_vrrp") => g.smtp_alert_vrrp = Some(arg.as_deref() != Some("false")),
             Some("vrrp_version") => {
                 g.version = match arg.as_deref() {
                     Some("3") => Some(Version::V3),
@@ -504,7 +508,8 @@ fn read_instance(
     cfg.skip_check_adv_addr = g.skip_check_adv_addr;
     let (names, trackers): (Vec<String>, Vec<TrackerConfig>) = track.into_iter().unzip();
     cfg.trackers = trackers;
-    sc.smtp_alert = smtp.unwrap_or(!g.emails.is_empty() && g.smtp_server.is_some());
+    // keepalived: no mail unless smtp_alert is set on the instance or globally.
+    sc.smtp_alert = smtp.or(g.smtp_alert_vrrp).or(g.smtp_alert).unwrap_or(false);
     Some(InstanceRead {
         cfg,
         interface,
@@ -543,7 +548,10 @@ mod tests {
         let i = &r.instances[0];
         assert_eq!(i.cfg.trackers[0].weight, -5);
         assert_eq!(r.scripts[0].fall, 2);
-        assert!(i.scripts.smtp_alert);
+        assert!(
+            !i.scripts.smtp_alert,
+            "keepalived sends no mail without smtp_alert"
+        );
         assert_eq!(i.cfg.auth, AuthConfig::Pass(*b"123456\0\0"));
         assert_eq!(
             i.scripts.master.as_deref(),

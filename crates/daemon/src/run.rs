@@ -132,6 +132,15 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         );
     }
     let g = &read.globals;
+    if g.smtp_server.is_some()
+        && !g.emails.is_empty()
+        && read.instances.iter().all(|i| !i.scripts.smtp_alert)
+    {
+        tracing::warn!(
+            "smtp_server and notification_email are set but no instance has smtp_alert: like keepalived, \
+             no mail will be sent; add `smtp_alert` to global_defs to get one per state change"
+        );
+    }
     let mut security = ScriptSecurity {
         enforce: g.enable_script_security,
         ..Default::default()
