@@ -7,7 +7,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use keepalived_vrrp::packet::{AuthConfig, Packet, Version};
@@ -79,6 +79,10 @@ pub struct Shape {
     pub sync_group: bool,
     /// VRRPv2 only: 0 none, 1 PASS, 2 AH.
     pub auth: u8,
+    /// VRRPv3 only: link-local IPv6 routers.
+    pub ipv6: bool,
+    /// Unicast peers instead of the multicast group.
+    pub unicast: bool,
     pub loss_pct: u64,
     pub dup_pct: u64,
     pub max_delay_us: u64,
@@ -139,6 +143,8 @@ impl Sim {
             } else {
                 0
             },
+            ipv6: version == Version::V3 && rng.chance(30),
+            unicast: rng.chance(25),
             loss_pct: rng.range(0, 30),
             dup_pct: rng.range(0, 10),
             max_delay_us: rng.range(100, adv / 10),
@@ -269,16 +275,55 @@ impl Sim {
         }
     }
 
+    /// A router's primary address; IPv6 ones keep the IPv4 order (fe80::10.0.0.x).
+    fn addr(&self, n: usize) -> IpAddr {
+        let ip = self.nodes[n].ip;
+        if self.shape.ipv6 {
+            let o = ip.octets();
+            IpAddr::V6(Ipv6Addr::new(
+                0xfe80,
+                0,
+                0,
+                0,
+                0,
+                0,
+                u16::from_be_bytes([o[0], o[1]]),
+                u16::from_be_bytes([o[2], o[3]]),
+            ))
+        } else {
+            IpAddr::V4(ip)
+        }
+    }
+
     fn build_router(&self, n: usize) -> Router {
         let node = &self.nodes[n];
         let mut insts = Vec::new();
         for v in 0..self.n_vrids() {
-            let mut c = InstanceConfig::new(format!("vi{v}"), v as u8 + 1, IpAddr::V4(node.ip));
+            let mut c = InstanceConfig::new(format!("vi{v}"), v as u8 + 1, self.addr(n));
             c.version = self.shape.version;
             c.adver_int = self.shape.adver_int;
             c.priority = node.prio;
             c.nopreempt = node.nopreempt;
-            c.vips = vec![IpAddr::V4(Ipv4Addr::new(10, 0, 1, v as u8 + 1))];
+            c.vips = if self.shape.ipv6 {
+                vec![IpAddr::V6(Ipv6Addr::new(
+                    0xfd00,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    1,
+                    v as u16 + 1,
+                ))]
+            } else {
+                vec![IpAddr::V4(Ipv4Addr::new(10, 0, 1, v as u8 + 1))]
+            };
+            if self.shape.unicast {
+                c.peers = (0..self.nodes.len())
+                    .filter(|&m| m != n)
+                    .map(|m| keepalived_vrrp::packet::Peer::new(self.addr(m)))
+                    .collect();
+            }
             c.garp = keepalived_vrrp::GarpConfig::min();
             c.auth = match self.shape.auth {
                 1 => AuthConfig::Pass(AuthConfig::key("simpass")),
@@ -367,7 +412,7 @@ impl Sim {
                 let (st, eff, nopre) = (i.state(), i.effective_priority(), i.config().nopreempt);
                 let rcvd = i.stats().advert_rcvd;
                 self.stats.deliveries += 1;
-                let src_ip = self.nodes[from].ip;
+                let src_ip = self.addr(from);
                 self.log(|| format!("deliver r{from}->r{to} vrid{} prio {prio}", inst + 1));
                 self.drive(to, Some((inst, prio, src_ip)), |r, now| {
                     r.handle(now, inst, Event::Packet(pkt))
@@ -479,7 +524,7 @@ impl Sim {
     fn drive(
         &mut self,
         n: usize,
-        rx: Option<(usize, u8, Ipv4Addr)>,
+        rx: Option<(usize, u8, IpAddr)>,
         f: impl FnOnce(&mut Router, Time) -> Vec<keepalived_vrrp::Output>,
     ) -> Result<(), String> {
         let before = self.states(n);
@@ -496,10 +541,12 @@ impl Sim {
         let after = self.states(n);
         for o in outs {
             if let Action::Send {
-                priority, bytes, ..
+                priority,
+                bytes,
+                dst,
             } = o.action
             {
-                self.transmit(n, o.instance, priority, bytes);
+                self.transmit(n, o.instance, priority, dst, bytes);
             }
         }
         for i in 0..after.len() {
@@ -536,7 +583,7 @@ impl Sim {
         i: usize,
         from: State,
         to: State,
-        rx: Option<(usize, u8, Ipv4Addr)>,
+        rx: Option<(usize, u8, IpAddr)>,
         was_faulted: &[bool],
     ) -> Result<(), String> {
         let Some(r) = &self.nodes[n].router else {
@@ -554,7 +601,7 @@ impl Sim {
                 Some((ri, prio, src)) if ri == i => {
                     let ours = inst.effective_priority();
                     prio > ours
-                        || (prio == ours && IpAddr::V4(src) > IpAddr::V4(self.nodes[n].ip))
+                        || (prio == ours && src > self.addr(n))
                         || (prio == 255 && ours == 254)
                 }
                 _ => group_moved,
@@ -589,9 +636,12 @@ impl Sim {
         self.adv()
     }
 
-    fn transmit(&mut self, from: usize, inst: usize, prio: u8, bytes: Vec<u8>) {
+    fn transmit(&mut self, from: usize, inst: usize, prio: u8, dst: IpAddr, bytes: Vec<u8>) {
         for to in 0..self.nodes.len() {
             if to == from || self.nodes[to].router.is_none() {
+                continue;
+            }
+            if self.shape.unicast && self.addr(to) != dst {
                 continue;
             }
             if let Some(p) = &self.partition
@@ -610,7 +660,15 @@ impl Sim {
             };
             for _ in 0..copies {
                 let delay = self.rng.range(10, self.shape.max_delay_us);
-                let pkt = Packet::Ipv4(bytes.clone());
+                let pkt = match (self.addr(from), dst) {
+                    (IpAddr::V6(src), IpAddr::V6(dst)) => Packet::Ipv6 {
+                        payload: bytes.clone(),
+                        src,
+                        dst,
+                        hop_limit: Some(255),
+                    },
+                    _ => Packet::Ipv4(bytes.clone()),
+                };
                 self.schedule(
                     self.now + delay,
                     SimEvent::Deliver {
