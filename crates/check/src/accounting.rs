@@ -13,6 +13,7 @@ pub struct Timing {
     pub retry: u32,
     pub delay_before_retry: Duration,
     pub warmup: Duration,
+    /// The bound on one check: connect_timeout, or for MISC_CHECK misc_timeout (default delay_loop).
     pub connect_timeout: Duration,
     pub alpha: bool,
 }
@@ -34,10 +35,14 @@ impl Timing {
             .or(kind.default_delay_before_retry())
             .unwrap_or(delay_loop);
         let warmup = c.warmup.or(rs.warmup).or(vs.warmup).unwrap_or(delay_loop);
-        let connect_timeout = c
-            .connect_timeout
-            .or(rs.connect_timeout)
-            .unwrap_or(vs.connect_timeout);
+        let connect_timeout = match ck {
+            // A script's time limit is misc_timeout, else delay_loop; connect_timeout is not its.
+            CheckerConfig::Misc { timeout, .. } => timeout.unwrap_or(delay_loop),
+            _ => c
+                .connect_timeout
+                .or(rs.connect_timeout)
+                .unwrap_or(vs.connect_timeout),
+        };
         let alpha = c.alpha.or(rs.alpha).unwrap_or(vs.alpha);
         Timing {
             delay_loop,

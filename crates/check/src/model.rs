@@ -778,24 +778,28 @@ impl Model {
         if !rs.smtp_alert || (rs_was_alive == rs.alive && self.opts.no_checker_emails) {
             return;
         }
-        let what = match kind {
-            CheckerKind::Tcp => "TCP CHECK",
-            CheckerKind::Http | CheckerKind::Ssl => "CHECK",
-            CheckerKind::Misc => "MISC CHECK",
-            CheckerKind::Smtp => "SMTP CHECK",
-            CheckerKind::Dns => "DNS_CHECK:",
-            CheckerKind::Udp => "UDP CHECK",
-            CheckerKind::Ping => "PING CHECK",
-            CheckerKind::File => "FILE CHECK",
+        let ok = if up { "succeed" } else { "failed" };
+        let message = match (kind, up) {
+            (CheckerKind::Tcp, _) => format!("=> TCP CHECK {ok} on service <="),
+            (CheckerKind::Http | CheckerKind::Ssl, false) => {
+                "=> CHECK failed on service : HTTP/SSL request failed <=".to_string()
+            }
+            (CheckerKind::Http | CheckerKind::Ssl | CheckerKind::Smtp, _) => {
+                format!("=> CHECK {ok} on service <=")
+            }
+            (CheckerKind::Misc, true) => "=> MISC CHECK succeeded on service <=".to_string(),
+            (CheckerKind::Misc, false) => "=> MISC CHECK failed on service <=".to_string(),
+            (CheckerKind::Dns, _) => format!("=> DNS_CHECK: {ok} on service <="),
+            (CheckerKind::Udp, _) => format!("=> UDP CHECK {ok} on service <="),
+            (CheckerKind::Ping, _) => format!("=> ICMP CHECK {ok} on service <="),
+            (CheckerKind::File, _) => format!("=> FILE CHECK {ok} on service <="),
         };
         out.push(Action::SmtpAlert(SmtpAlert {
             vs: fmt_vs(&vs.cfg),
             rs: Some(Trio(vs.cfg.real_servers[id.rs].addr, vs.cfg.protocol).to_string()),
-            state: if up { "UP" } else { "DOWN" },
-            message: format!(
-                "=> {what} {} on service <=",
-                if up { "succeed" } else { "failed" }
-            ),
+            // keepalived titles the mail with the real server's state, not the checker's.
+            state: if rs.alive { "UP" } else { "DOWN" },
+            message,
         }));
     }
 }

@@ -455,3 +455,49 @@ fn reload_inherits_surviving_real_servers() {
         Some(Transition::Down { retries: 1 })
     );
 }
+
+#[test]
+fn misc_timeout_defaults_to_delay_loop() {
+    let vs = vs_with(1);
+    let mut ck = CheckerConfig::Misc {
+        common: CheckerCommon::default(),
+        path: "true".into(),
+        timeout: None,
+        dynamic: false,
+        user: None,
+        group: None,
+    };
+    ck.common_mut().delay_loop = Some(Duration::from_secs(7));
+    let t = Timing::resolve(&vs, &vs.real_servers[0], &ck);
+    assert_eq!((t.connect_timeout, t.retry), (Duration::from_secs(7), 0));
+}
+
+#[test]
+fn smtp_alerts_use_keepalived_subjects_and_bodies() {
+    let mut vs = vs_with(1);
+    vs.real_servers[0].smtp_alert = Some(true);
+    vs.smtp_alert = Some(true);
+    let mut m = Model::new(vec![vs], ModelOptions::default());
+    m.start();
+    let acts = m.on_transition(id(0), DOWN);
+    let mails: Vec<&SmtpAlert> = acts
+        .iter()
+        .filter_map(|a| match a {
+            Action::SmtpAlert(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(mails.len(), 2, "{acts:?}");
+    let vs_mail = mails.iter().find(|m| m.rs.is_none()).unwrap();
+    assert_eq!(
+        vs_mail.subject("lb1"),
+        "[lb1] Virtualserver [10.0.0.1]:tcp:80 - DOWN"
+    );
+    assert_eq!(vs_mail.message, "=> Lost quorum 1+0=1 <= 0 <=");
+    let rs_mail = mails.iter().find(|m| m.rs.is_some()).unwrap();
+    assert_eq!(
+        rs_mail.subject("lb1"),
+        "[lb1] Realserver [10.0.1.1]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN"
+    );
+    assert_eq!(rs_mail.message, "=> TCP CHECK failed on service <=");
+}
