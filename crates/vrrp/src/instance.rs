@@ -15,7 +15,7 @@ use crate::packet::{
 use crate::tracker::{TrackerConfig, TrackerStatus, Trackers};
 
 /// keepalived's instance states (`STOP` once shut down).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum State {
     Init,
     Backup,
@@ -228,8 +228,9 @@ pub enum Action {
     },
 }
 
-/// keepalived's per-instance counters (keepalived.stats plus the SNMP-only ones).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// keepalived's per-instance counters (keepalived.stats plus the SNMP-only ones), named as in
+/// keepalived's JSON output.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
     pub advert_rcvd: u64,
     pub advert_sent: u64,
