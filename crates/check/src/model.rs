@@ -863,3 +863,37 @@ fn ip_range(first: IpAddr, last: IpAddr) -> Vec<IpAddr> {
         _ => vec![first],
     }
 }
+
+impl std::fmt::Display for Table {
+    /// The table in `ipvsadm -Ln`'s layout (without the connection counters), for logs and status
+    /// output when there is no IPVS to ask.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Prot LocalAddress:Port Scheduler Flags")?;
+        writeln!(f, "  -> RemoteAddress:Port           Forward Weight")?;
+        for (key, svc) in &self.services {
+            let head = match key {
+                ServiceKey::Addr { protocol, addr } => {
+                    format!("{:<4} {addr}", protocol.as_str().to_uppercase())
+                }
+                ServiceKey::Fwmark { mark, .. } => format!("FWM  {mark}"),
+            };
+            write!(f, "{head} {}", svc.scheduler)?;
+            if let Some(t) = svc.persistence_timeout {
+                write!(f, " persistent {t}")?;
+            }
+            if let Some(m) = svc.persistence_granularity {
+                write!(f, " mask {m}")?;
+            }
+            writeln!(f)?;
+            for (addr, d) in &svc.dests {
+                let fwd = match d.forwarding {
+                    Forwarding::Nat => "Masq",
+                    Forwarding::Dr => "Route",
+                    Forwarding::Tun => "Tunnel",
+                };
+                writeln!(f, "  -> {:<28} {fwd:<7} {}", addr.to_string(), d.weight)?;
+            }
+        }
+        Ok(())
+    }
+}

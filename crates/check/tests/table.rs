@@ -501,3 +501,21 @@ fn smtp_alerts_use_keepalived_subjects_and_bodies() {
     );
     assert_eq!(rs_mail.message, "=> TCP CHECK failed on service <=");
 }
+
+#[test]
+fn table_prints_like_ipvsadm() {
+    let mut vs = vs_with(2);
+    vs.scheduler = "rr".into();
+    vs.forwarding = Forwarding::Dr;
+    vs.persistence_timeout = Some(50);
+    let mut m = Model::new(vec![vs], ModelOptions::default());
+    m.start();
+    assert_eq!(
+        m.table().to_string(),
+        "Prot LocalAddress:Port Scheduler Flags\n\
+         \x20 -> RemoteAddress:Port           Forward Weight\n\
+         TCP  10.0.0.1:80 rr persistent 50\n\
+         \x20 -> 10.0.1.1:80                  Route   1\n\
+         \x20 -> 10.0.1.2:80                  Route   1\n"
+    );
+}
