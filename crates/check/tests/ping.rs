@@ -123,3 +123,47 @@ fn ping_check_v4_unprivileged_socket() {
 fn ping_check_v6() {
     cycle_in_ns("::1", "net.ipv6.icmp.echo_ignore_all", false);
 }
+
+/// TCP_CHECK to an IPv6 link-local real server reaches it through `bind_if` (scope from the
+/// interface), inside a namespace with a veth pair.
+#[test]
+fn tcp_check_link_local_through_bind_if() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let ns = Netns::new();
+    ns.run(&["ip", "link", "add", "kc0", "type", "veth", "peer", "name", "kc1"]);
+    ns.run(&["ip", "link", "set", "kc0", "up"]);
+    ns.run(&["ip", "link", "set", "kc1", "up"]);
+    ns.run(&[
+        "ip",
+        "-6",
+        "addr",
+        "add",
+        "fe80::42/64",
+        "dev",
+        "kc0",
+        "nodad",
+    ]);
+    ns.enter(|| {
+        let ifindex = nix::net::if_::if_nametoindex("kc0").unwrap();
+        let ll: std::net::Ipv6Addr = "fe80::42".parse().unwrap();
+        let l =
+            std::net::TcpListener::bind(std::net::SocketAddrV6::new(ll, 0, 0, ifindex)).unwrap();
+        let port = l.local_addr().unwrap().port();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let rs = SocketAddr::new(ll.into(), port);
+        let mut ck = CheckerConfig::tcp();
+        let t = std::time::Duration::from_secs(1);
+        // without bind_if the scope is unknown and the connect fails
+        assert!(!rt.block_on(probe::check(&ck, rs, t)).ok);
+        ck.common_mut().connect.bind_if = Some("kc0".into());
+        let v = rt.block_on(probe::check(&ck, rs, t));
+        assert!(v.ok, "{v:?}");
+        drop(l);
+    });
+}

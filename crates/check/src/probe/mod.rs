@@ -55,12 +55,18 @@ impl Verdict {
     }
 }
 
-/// Where a checker connects: `connect_ip`/`connect_port` over the real server's address.
+/// Where a checker connects: `connect_ip`/`connect_port` over the real server's address. An
+/// IPv6 link-local address gets `bind_if`'s index as its scope, without which it cannot be reached.
 pub fn target(rs: SocketAddr, co: &ConnectOptions) -> SocketAddr {
-    SocketAddr::new(
-        co.connect_ip.unwrap_or(rs.ip()),
-        co.connect_port.unwrap_or(rs.port()),
-    )
+    let ip = co.connect_ip.unwrap_or(rs.ip());
+    let port = co.connect_port.unwrap_or(rs.port());
+    match (ip, &co.bind_if) {
+        (IpAddr::V6(v6), Some(ifname)) if v6.is_unicast_link_local() => {
+            let scope = nix::net::if_::if_nametoindex(ifname.as_str()).unwrap_or(0);
+            SocketAddr::V6(std::net::SocketAddrV6::new(v6, port, 0, scope))
+        }
+        _ => SocketAddr::new(ip, port),
+    }
 }
 
 /// Run one check of any kind against a real server (HTTP_GET / SSL_GET: every url).
