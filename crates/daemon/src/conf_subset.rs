@@ -286,7 +286,17 @@ fn read_globals(n: &Node, g: &mut Globals, warn: &mut dyn FnMut(usize, String)) 
             Some("vrrp_strict") => g.strict = true,
             Some("vrrp_skip_check_adv_addr") => g.skip_check_adv_addr = true,
             Some("vrrp_garp_interval") => {
-                g.garp_interval = arg.as_deref().and_then(secs).unwrap_or_default()
+                g.garp_interval = arg.as_deref().and_then(secs).unwrap_or_default();
+                if g.garp_interval >= Duration::from_secs(10) {
+                    warn(
+                        c.line,
+                        format!(
+                            "vrrp_garp_interval {} is the delay in seconds between two gratuitous ARPs; \
+                             did you mean milliseconds (e.g. 0.1)? Honoured as written",
+                            arg.as_deref().unwrap_or_default()
+                        ),
+                    );
+                }
             }
             Some("vrrp_gna_interval") => {
                 g.gna_interval = arg.as_deref().and_then(secs).unwrap_or_default()

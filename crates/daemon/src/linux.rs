@@ -82,7 +82,7 @@ pub struct InstanceIo {
 
 struct Iface {
     vrrp: Arc<AsyncFd<Socket>>,
-    arp: Option<Socket>,
+    arp: Option<Arc<Socket>>,
     mac: [u8; 6],
 }
 
@@ -90,6 +90,10 @@ struct Iface {
 pub struct LinuxShell {
     ifaces: HashMap<String, Iface>,
     instances: Vec<InstanceIo>,
+    /// vrrp_garp_interval: the delay between two gratuitous ARPs on one interface.
+    garp_interval: std::time::Duration,
+    /// GARPs still being paced out, per instance (dropped when it leaves MASTER).
+    paced: HashMap<usize, tokio::task::AbortHandle>,
 }
 
 fn vrrp_socket(name: &str, index: u32, proto: u8) -> Result<Socket> {
@@ -176,7 +180,7 @@ impl LinuxShell {
                 tokio::spawn(read_loop(sock, name, tx));
             }
             let arp = match arp_socket(&i.interface) {
-                Ok(s) => Some(s),
+                Ok(s) => Some(Arc::new(s)),
                 Err(e) => {
                     tracing::warn!("{e}: no gratuitous ARP on {}", i.interface);
                     None
@@ -191,7 +195,17 @@ impl LinuxShell {
                 },
             );
         }
-        Ok(Self { ifaces, instances })
+        Ok(Self {
+            ifaces,
+            instances,
+            garp_interval: std::time::Duration::ZERO,
+            paced: HashMap::new(),
+        })
+    }
+
+    pub fn with_garp_interval(mut self, d: std::time::Duration) -> Self {
+        self.garp_interval = d;
+        self
     }
 
     async fn ip(&self, args: &[String]) -> Result<()> {
@@ -293,17 +307,44 @@ impl Shell for LinuxShell {
                 if let Some(f) = self.ifaces.get(&i.interface)
                     && let Some(s) = &f.arp
                 {
-                    for v in &i.vips {
-                        if let IpAddr::V4(a) = v.addr {
-                            let frame = garp_frame(f.mac, a);
-                            for _ in 0..*repeat {
-                                let _ = s.send(&frame);
+                    let frames: Vec<Vec<u8>> = i
+                        .vips
+                        .iter()
+                        .filter_map(|v| match v.addr {
+                            IpAddr::V4(a) => Some(garp_frame(f.mac, a)),
+                            IpAddr::V6(_) => None,
+                        })
+                        .collect();
+                    let gap = self.garp_interval;
+                    if gap.is_zero() {
+                        for _ in 0..*repeat {
+                            for fr in &frames {
+                                let _ = s.send(fr);
                             }
+                        }
+                    } else {
+                        let (s, n) = (Arc::clone(s), *repeat);
+                        let task = tokio::spawn(async move {
+                            for k in 0..n {
+                                for (j, fr) in frames.iter().enumerate() {
+                                    if k + j as u32 > 0 {
+                                        tokio::time::sleep(gap).await;
+                                    }
+                                    let _ = s.send(fr);
+                                }
+                            }
+                        });
+                        if let Some(old) = self.paced.insert(instance, task.abort_handle()) {
+                            old.abort();
                         }
                     }
                 }
             }
-            Action::CancelGarps => {}
+            Action::CancelGarps => {
+                if let Some(t) = self.paced.remove(&instance) {
+                    t.abort();
+                }
+            }
             other => {
                 tracing::debug!("{other:?}: not handled by this build");
             }

@@ -29,5 +29,11 @@ fn main() -> ExitCode {
             }
         };
     }
+    if cli.config_test.is_some() {
+        return keepalived_rs::run::config_test(&cli);
+    }
+    if cli.dump_conf.is_some() {
+        return keepalived_rs::run::dump_conf(&cli);
+    }
     keepalived_rs::run::run(&cli)
 }

@@ -125,12 +125,6 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             );
         }
     }
-    if read.globals.garp_interval >= Duration::from_secs(10) {
-        tracing::warn!(
-            "vrrp_garp_interval is {:?}: the delay between two gratuitous ARPs is in seconds; did you mean milliseconds (e.g. 0.1)?",
-            read.globals.garp_interval
-        );
-    }
     let g = &read.globals;
     if g.smtp_server.is_some()
         && !g.emails.is_empty()
@@ -189,7 +183,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         })
         .collect();
     let shell = match LinuxShell::open(io, &system, tx.clone()) {
-        Ok(s) => s,
+        Ok(s) => s.with_garp_interval(read.globals.garp_interval),
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::from(1);
@@ -218,5 +212,146 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     };
     let mut engine = Engine::new(plan, shell, notifier).with_dropped(dropped);
     engine.run(rx, controls).await;
+    ExitCode::SUCCESS
+}
+
+/// For -t and --dump-conf: a missing interface is a warning there, not a reason to drop the instance.
+struct Lenient(crate::linux::Interfaces);
+
+impl crate::conf_subset::Addresses for Lenient {
+    fn primary(&self, interface: &str, v6: bool) -> Option<std::net::IpAddr> {
+        self.0.primary(interface, v6).or(Some(if v6 {
+            std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+        } else {
+            std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+        }))
+    }
+}
+
+fn read_lenient(cli: &Cli) -> std::io::Result<crate::conf_subset::Read> {
+    use crate::conf_subset::Addresses;
+    let system = Lenient(crate::linux::Interfaces::read());
+    let mut read = crate::conf_subset::read(&cli.use_file, &system)?;
+    for i in &read.instances {
+        if system.0.primary(&i.interface, false).is_none()
+            && !system.0.by_name.contains_key(&i.interface)
+        {
+            read.diagnostics.push(format!(
+                "WARNING - interface {} for vrrp_instance {} doesn't exist",
+                i.interface, i.cfg.name
+            ));
+        }
+    }
+    Ok(read)
+}
+
+/// `-t`: every diagnostic of the reader, once, on stderr (or the -t file); exit 1 when an
+/// instance could not be used. keepalived-conf's full check replaces this when it lands.
+pub fn config_test(cli: &Cli) -> ExitCode {
+    use std::io::Write;
+    let read = match read_lenient(cli) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Configuration file {}: {e}", cli.use_file.display());
+            return ExitCode::from(1);
+        }
+    };
+    let mut out: Box<dyn Write> = match cli.config_test.as_deref() {
+        Some(f) if !f.is_empty() => match std::fs::File::create(f) {
+            Ok(file) => Box::new(file),
+            Err(e) => {
+                eprintln!("{f}: {e}");
+                return ExitCode::from(1);
+            }
+        },
+        _ => Box::new(std::io::stderr()),
+    };
+    for d in &read.diagnostics {
+        let _ = writeln!(out, "{d}");
+    }
+    if read.errors > 0 || read.instances.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `--dump-conf[=json]`: the model as read, on stdout.
+pub fn dump_conf(cli: &Cli) -> ExitCode {
+    let format = match cli.dump_format() {
+        Some(Ok(f)) => f,
+        Some(Err(e)) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+        None => crate::cli::DumpFormat::Text,
+    };
+    let read = match read_lenient(cli) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Configuration file {}: {e}", cli.use_file.display());
+            return ExitCode::from(1);
+        }
+    };
+    let instances: Vec<serde_json::Value> = read
+        .instances
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "name": i.cfg.name,
+                "interface": i.interface,
+                "virtual_router_id": i.cfg.vrid,
+                "version": i.cfg.version.number(),
+                "priority": i.cfg.priority,
+                "state": format!("{:?}", i.cfg.initial_state),
+                "advert_int": i.cfg.adver_int.as_secs_f64(),
+                "src": i.cfg.src.to_string(),
+                "unicast_peers": i.cfg.peers.iter().map(|p| p.addr.to_string()).collect::<Vec<_>>(),
+                "virtual_ipaddress": i.vips.iter().map(|v| v.text.clone()).collect::<Vec<_>>(),
+                "track_script": i.track_scripts,
+                "accept": i.accept,
+                "nopreempt": i.cfg.nopreempt,
+                "smtp_alert": i.scripts.smtp_alert,
+                "notify": i.scripts.generic,
+                "notify_master": i.scripts.master,
+                "notify_backup": i.scripts.backup,
+                "notify_fault": i.scripts.fault,
+                "notify_stop": i.scripts.stop,
+            })
+        })
+        .collect();
+    let scripts: Vec<serde_json::Value> = read
+        .scripts
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "name": s.name, "script": s.script, "interval": s.interval.as_secs_f64(),
+                "timeout": s.timeout.as_secs_f64(), "weight": s.weight, "rise": s.rise, "fall": s.fall,
+            })
+        })
+        .collect();
+    let g = &read.globals;
+    let doc = serde_json::json!({
+        "global_defs": {
+            "router_id": g.router_id,
+            "notification_email": g.emails,
+            "notification_email_from": g.email_from,
+            "smtp_server": g.smtp_server.as_ref().map(|(s, p)| format!("{s}:{p}")),
+            "vrrp_strict": g.strict,
+            "enable_script_security": g.enable_script_security,
+            "script_user": g.script_user,
+            "vrrp_notify_fifo": g.vrrp_notify_fifo,
+            "vrrp_garp_interval": g.garp_interval.as_secs_f64(),
+        },
+        "vrrp_script": scripts,
+        "vrrp_instance": instances,
+        "diagnostics": read.diagnostics,
+    });
+    match format {
+        crate::cli::DumpFormat::Json => println!("{doc}"),
+        crate::cli::DumpFormat::Text => {
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())
+        }
+    }
     ExitCode::SUCCESS
 }
