@@ -226,6 +226,13 @@ impl Daemon {
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid as i32), sig);
     }
 
+    /// Signals that nix's Signal cannot name (SIGRTMIN+2 for the JSON dump).
+    pub fn raw_signal(&self, n: i32) {
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -{n} {}", self.pid)])
+            .status();
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
