@@ -133,7 +133,9 @@ fn tcp_check_link_local_through_bind_if() {
         return;
     }
     let ns = Netns::new();
-    ns.run(&["ip", "link", "add", "kc0", "type", "veth", "peer", "name", "kc1"]);
+    ns.run(&[
+        "ip", "link", "add", "kc0", "type", "veth", "peer", "name", "kc1",
+    ]);
     ns.run(&["ip", "link", "set", "kc0", "up"]);
     ns.run(&["ip", "link", "set", "kc1", "up"]);
     ns.run(&[
