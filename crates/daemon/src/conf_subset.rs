@@ -151,6 +151,8 @@ pub struct Globals {
     pub version: Option<Version>,
     pub smtp_alert: Option<bool>,
     pub smtp_alert_vrrp: Option<bool>,
+    /// keepalived-rs only: `vrrp_vip_lifetime 0` keeps VIPs permanent as keepalived does.
+    pub vip_lifetime_off: bool,
 }
 
 /// The VRRP side of a keepalived.conf.
@@ -301,6 +303,7 @@ fn read_globals(n: &Node, g: &mut Globals, warn: &mut dyn FnMut(usize, String)) 
             Some("vrrp_gna_interval") => {
                 g.gna_interval = arg.as_deref().and_then(secs).unwrap_or_default()
             }
+            Some("vrrp_vip_lifetime") => g.vip_lifetime_off = arg.as_deref() == Some("0"),
             Some("smtp_alert") => g.smtp_alert = Some(arg.as_deref() != Some("false")),
             Some("smtp_alert_vrrp") => g.smtp_alert_vrrp = Some(arg.as_deref() != Some("false")),
             Some("vrrp_version") => {

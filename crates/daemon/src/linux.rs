@@ -94,6 +94,10 @@ pub struct LinuxShell {
     garp_interval: std::time::Duration,
     /// GARPs still being paced out, per instance (dropped when it leaves MASTER).
     paced: HashMap<usize, tokio::task::AbortHandle>,
+    /// VIP valid lifetime (whole seconds, as the kernel counts them); None: permanent VIPs.
+    vip_lifetime: Option<u32>,
+    /// Refreshers keeping each master's VIP lifetimes from running out.
+    refresh: HashMap<usize, tokio::task::AbortHandle>,
 }
 
 fn vrrp_socket(name: &str, index: u32, proto: u8) -> Result<Socket> {
@@ -200,7 +204,25 @@ impl LinuxShell {
             instances,
             garp_interval: std::time::Duration::ZERO,
             paced: HashMap::new(),
+            vip_lifetime: None,
+            refresh: HashMap::new(),
         })
+    }
+
+    /// VIPs get a valid lifetime of `secs` that a refresher renews every second while this
+    /// process is master: a SIGKILLed or hung daemon's VIPs leave by themselves.
+    pub fn with_vip_lifetime(mut self, secs: u32) -> Self {
+        self.vip_lifetime = Some(secs.max(2));
+        self
+    }
+
+    /// Removes VIPs a previous run (killed before it could clean up) left on the interfaces.
+    pub async fn remove_leftovers(&self) {
+        for i in &self.instances {
+            for v in &i.vips {
+                let _ = self.ip(&Self::vip_args("del", v, &i.interface, None)).await;
+            }
+        }
     }
 
     pub fn with_garp_interval(mut self, d: std::time::Duration) -> Self {
@@ -209,25 +231,10 @@ impl LinuxShell {
     }
 
     async fn ip(&self, args: &[String]) -> Result<()> {
-        let out = tokio::process::Command::new("ip")
-            .args(args)
-            .output()
-            .await
-            .map_err(io("running ip(8)"))?;
-        let err = String::from_utf8_lossy(&out.stderr);
-        // Adding an address we already hold, or removing one already gone, is not a failure.
-        if out.status.success() || err.contains("File exists") || err.contains("Cannot assign") {
-            Ok(())
-        } else {
-            Err(Error::Other(format!(
-                "ip {}: {}",
-                args.join(" "),
-                err.trim()
-            )))
-        }
+        run_ip(args).await
     }
 
-    fn vip_args(verb: &str, v: &VipLine, dev: &str) -> Vec<String> {
+    fn vip_args(verb: &str, v: &VipLine, dev: &str, lifetime: Option<u32>) -> Vec<String> {
         let mut a = vec![
             if v.addr.is_ipv4() { "-4" } else { "-6" }.to_string(),
             "addr".into(),
@@ -236,12 +243,41 @@ impl LinuxShell {
             "dev".into(),
             v.dev.clone().unwrap_or_else(|| dev.to_string()),
         ];
-        if verb == "add"
+        if verb != "del"
             && let Some(l) = &v.label
         {
             a.extend(["label".to_string(), l.clone()]);
         }
+        if verb != "del"
+            && let Some(secs) = lifetime
+        {
+            a.extend([
+                "valid_lft".to_string(),
+                secs.to_string(),
+                "preferred_lft".to_string(),
+                secs.to_string(),
+            ]);
+        }
         a
+    }
+}
+
+async fn run_ip(args: &[String]) -> Result<()> {
+    let out = tokio::process::Command::new("ip")
+        .args(args)
+        .output()
+        .await
+        .map_err(io("running ip(8)"))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Adding an address we already hold, or removing one already gone, is not a failure.
+    if out.status.success() || err.contains("File exists") || err.contains("Cannot assign") {
+        Ok(())
+    } else {
+        Err(Error::Other(format!(
+            "ip {}: {}",
+            args.join(" "),
+            err.trim()
+        )))
     }
 }
 
@@ -293,14 +329,44 @@ impl Shell for LinuxShell {
             return Ok(());
         };
         match action {
-            Action::AddVips | Action::RemoveVips => {
-                let verb = if matches!(action, Action::AddVips) {
-                    "add"
-                } else {
-                    "del"
-                };
+            Action::AddVips => {
                 for v in &i.vips {
-                    self.ip(&Self::vip_args(verb, v, &i.interface)).await?;
+                    self.ip(&Self::vip_args(
+                        "replace",
+                        v,
+                        &i.interface,
+                        self.vip_lifetime,
+                    ))
+                    .await?;
+                }
+                if let Some(secs) = self.vip_lifetime {
+                    let cmds: Vec<Vec<String>> = i
+                        .vips
+                        .iter()
+                        .map(|v| Self::vip_args("replace", v, &i.interface, Some(secs)))
+                        .collect();
+                    let task = tokio::spawn(async move {
+                        loop {
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                            for c in &cmds {
+                                if let Err(e) = run_ip(c).await {
+                                    tracing::warn!("refreshing VIP lifetime: {e}");
+                                }
+                            }
+                        }
+                    });
+                    if let Some(old) = self.refresh.insert(instance, task.abort_handle()) {
+                        old.abort();
+                    }
+                }
+            }
+            Action::RemoveVips => {
+                if let Some(t) = self.refresh.remove(&instance) {
+                    t.abort();
+                }
+                for v in &i.vips {
+                    self.ip(&Self::vip_args("del", v, &i.interface, None))
+                        .await?;
                 }
             }
             Action::Garp { repeat } => {

@@ -182,8 +182,20 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             vips: i.vips.clone(),
         })
         .collect();
+    // VIPs expire unless refreshed: after SIGKILL they leave within max(Master_Down_Interval, 3 s)
+    // (the kernel counts lifetimes in whole seconds).
+    let lifetime = read
+        .instances
+        .iter()
+        .map(|i| (i.cfg.adver_int * 4).as_secs_f64().ceil() as u32)
+        .max()
+        .unwrap_or(3)
+        .max(3);
     let shell = match LinuxShell::open(io, &system, tx.clone()) {
-        Ok(s) => s.with_garp_interval(read.globals.garp_interval),
+        Ok(s) if read.globals.vip_lifetime_off => s.with_garp_interval(read.globals.garp_interval),
+        Ok(s) => s
+            .with_garp_interval(read.globals.garp_interval)
+            .with_vip_lifetime(lifetime),
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::from(1);
@@ -202,6 +214,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             .collect(),
         groups: vec![],
     };
+    shell.remove_leftovers().await;
     crate::tracker::start(&read, security, tx);
     let controls = match crate::signals::listen() {
         Ok(c) => c,
