@@ -1,1 +1,62 @@
-//! placeholder
+//! keepalived-sys: everything Linux that keepalived-rs touches, behind plain types.
+//! No VRRP or config knowledge here: callers pass addresses, ifindexes and byte slices.
+//!
+//! Public API (stable; additions only):
+//! - [`socket::VrrpSocket`]: raw IP protocol 112 (or 51 for AH) socket per interface and family,
+//!   TTL/hop limit 255, TOS/traffic class 0xC0, SO_BINDTODEVICE, multicast group joins, optional
+//!   source address (`unicast_src_ip`); `send_to(bytes, dst)` and `recv() -> Received { src, dst,
+//!   ttl, ifindex, packet, payload_offset }`. For v2 AH, open with `hdrincl` and pass the whole IPv4
+//!   datagram (keepalived builds the IP header itself there).
+//! - [`frame`]: `garp_frame(mac, ipv4)` (keepalived's: ARP request, sender = target = VIP, target MAC
+//!   and Ethernet destination broadcast), `na_frame(mac, ipv6, router)` (unsolicited NA to ff02::1,
+//!   override flag, target link-layer option, hop limit 255), [`frame::LinkSender`] (AF_PACKET) to send them.
+//! - [`netlink::Netlink`]: addresses with every VIP-line option ([`netlink::AddrSpec`]: label, scope,
+//!   brd, peer, noprefixroute, preferred/valid lifetime), list, tagged with [`netlink::OUR_ADDR_PROTO`]
+//!   (IFA_PROTO) so leftovers of a crashed run are found by `remove_ours`; ifindex/name/MAC lookups;
+//!   [`netlink::monitor`] streams link up/down and address events.
+//! - [`nft::Firewall`]: our own `inet keepalived_rs` table dropping traffic to VIPs (vrrp_strict / no accept).
+//! - [`script`]: run a command (split as keepalived does, no shell), uid/gid, own process group,
+//!   timeout: SIGTERM then SIGKILL of the whole group; never blocks the caller.
+//! - [`track`]: track_file (inotify) and track_process (/proc scan).
+//! - [`sysctl`]: read/write, with a [`sysctl::Saved`] that restores on request.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod frame;
+pub mod netlink;
+pub mod nft;
+pub mod script;
+pub mod socket;
+pub mod sysctl;
+pub mod track;
+
+/// Every failure of the I/O shell, saying what was attempted on what.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("netlink: {what}: {detail}")]
+    Netlink { what: String, detail: String },
+    #[error("{what}: {detail}")]
+    Command { what: String, detail: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    let what = what.into();
+    move |source| Error::Io { what, source }
+}
+
+pub(crate) fn errno(what: impl Into<String>) -> impl FnOnce(nix::errno::Errno) -> Error {
+    let what = what.into();
+    move |e| Error::Io {
+        what,
+        source: std::io::Error::from(e),
+    }
+}

@@ -1,0 +1,106 @@
+//! track_file (inotify on the file's directory, value read from the file) and track_process
+//! (a /proc scan counting processes by name and optional arguments).
+
+use std::path::{Path, PathBuf};
+
+use futures::StreamExt;
+use inotify::{Inotify, WatchMask};
+use tokio::sync::mpsc;
+
+use crate::{Result, io};
+
+/// keepalived's reading of a track file: the leading integer; None when missing or unreadable
+/// (the caller decides: keepalived treats a missing file as fault), 0 when not a number.
+pub fn read_value(path: &Path) -> Option<i64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let t = text.trim_start();
+    let end = t
+        .char_indices()
+        .find(|(i, c)| !(c.is_ascii_digit() || (*i == 0 && (*c == '-' || *c == '+'))))
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    Some(t[..end].parse().unwrap_or(0))
+}
+
+/// Watch `path`: sends the current value at once and again on every change (write, create,
+/// rename into place, delete). The task stops when the receiver is dropped.
+pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let name = path.file_name().map(|n| n.to_os_string());
+    let ino = Inotify::init().map_err(io("inotify init"))?;
+    ino.watches()
+        .add(
+            &dir,
+            WatchMask::CLOSE_WRITE
+                | WatchMask::MODIFY
+                | WatchMask::CREATE
+                | WatchMask::DELETE
+                | WatchMask::MOVED_TO
+                | WatchMask::MOVED_FROM,
+        )
+        .map_err(io(format!("inotify watch on {}", dir.display())))?;
+    let mut stream = ino
+        .into_event_stream(vec![0u8; 4096])
+        .map_err(io("inotify stream"))?;
+    let (tx, rx) = mpsc::channel(16);
+    let _ = tx.try_send(read_value(&path));
+    tokio::spawn(async move {
+        let mut last = read_value(&path);
+        while let Some(ev) = stream.next().await {
+            let Ok(ev) = ev else { break };
+            if ev.name.is_some() && ev.name != name {
+                continue;
+            }
+            let v = read_value(&path);
+            if v != last {
+                last = v;
+                if tx.send(v).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    Ok(rx)
+}
+
+/// Count processes whose name (comm, or argv[0]'s basename) is `name`; with `args`, the rest of
+/// the command line must equal it (arguments joined by single spaces).
+pub fn count_processes(name: &str, args: Option<&str>) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut n = 0;
+    for e in dir.flatten() {
+        let f = e.file_name();
+        let Some(pid) = f.to_str() else { continue };
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let argv: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        let base = argv
+            .first()
+            .and_then(|a| a.rsplit('/').next())
+            .unwrap_or_default();
+        if comm.trim() != name && base != name {
+            continue;
+        }
+        if let Some(want) = args
+            && argv.get(1..).map(|r| r.join(" ")).unwrap_or_default() != want
+        {
+            continue;
+        }
+        n += 1;
+    }
+    n
+}
