@@ -1,1 +1,349 @@
-pub fn _placeholder() {}
+//! rtnetlink, wrapped: the only module that names the rtnetlink family's types (they change often).
+//! Addresses with every VIP-line option, link lookups, and a monitor of link and address events.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use futures::{StreamExt, TryStreamExt};
+use netlink_packet_core::NetlinkPayload;
+use netlink_packet_route::AddressFamily;
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_packet_route::address::{
+    AddressAttribute, AddressFlags, AddressHeader, AddressMessage, AddressProtocol, AddressScope,
+    CacheInfo,
+};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use tokio::sync::mpsc;
+
+use crate::{Error, Result};
+
+/// IFA_PROTO value on every address we add (kernel >= 5.18 keeps it): how a new run finds the
+/// leftovers of one that was SIGKILLed, without touching addresses an operator or keepalived added.
+pub const OUR_ADDR_PROTO: u8 = 0xa7;
+
+/// One address as on a VIP line (`ip addr add` options).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddrSpec {
+    pub ifindex: u32,
+    pub addr: IpAddr,
+    pub prefix: u8,
+    pub label: Option<String>,
+    /// RT_SCOPE_* (0 global, 200 site, 253 link, 254 host).
+    pub scope: Option<u8>,
+    pub broadcast: Option<Ipv4Addr>,
+    pub peer: Option<IpAddr>,
+    pub noprefixroute: bool,
+    /// Seconds; None = forever.
+    pub preferred_lft: Option<u32>,
+    /// Seconds; None = forever. A finite valid lifetime makes the kernel drop the address when the
+    /// master stops refreshing it (re-adding with [`Netlink::add_addr`] and `replace` refreshes).
+    pub valid_lft: Option<u32>,
+}
+
+impl AddrSpec {
+    pub fn new(ifindex: u32, addr: IpAddr, prefix: u8) -> AddrSpec {
+        AddrSpec {
+            ifindex,
+            addr,
+            prefix,
+            label: None,
+            scope: None,
+            broadcast: None,
+            peer: None,
+            noprefixroute: false,
+            preferred_lft: None,
+            valid_lft: None,
+        }
+    }
+
+    fn message(&self) -> AddressMessage {
+        let mut m = AddressMessage::default();
+        m.header = AddressHeader {
+            family: if self.addr.is_ipv4() {
+                AddressFamily::Inet
+            } else {
+                AddressFamily::Inet6
+            },
+            prefix_len: self.prefix,
+            scope: AddressScope::from(self.scope.unwrap_or(0)),
+            index: self.ifindex,
+            ..m.header
+        };
+        let a = &mut m.attributes;
+        match (self.addr, self.peer) {
+            (_, Some(p)) => {
+                a.push(AddressAttribute::Local(self.addr));
+                a.push(AddressAttribute::Address(p));
+            }
+            (IpAddr::V4(_), None) => {
+                a.push(AddressAttribute::Local(self.addr));
+                a.push(AddressAttribute::Address(self.addr));
+            }
+            (IpAddr::V6(_), None) => a.push(AddressAttribute::Address(self.addr)),
+        }
+        if let Some(l) = &self.label {
+            a.push(AddressAttribute::Label(l.clone()));
+        }
+        if let Some(b) = self.broadcast {
+            a.push(AddressAttribute::Broadcast(b));
+        }
+        let mut flags = AddressFlags::empty();
+        if self.noprefixroute {
+            flags |= AddressFlags::Noprefixroute;
+        }
+        if self.addr.is_ipv6() {
+            flags |= AddressFlags::Nodad;
+        }
+        a.push(AddressAttribute::Flags(flags));
+        if self.preferred_lft.is_some() || self.valid_lft.is_some() {
+            let valid = self.valid_lft.unwrap_or(u32::MAX);
+            let mut c = CacheInfo::default();
+            c.ifa_preferred = self.preferred_lft.unwrap_or(valid).min(valid);
+            c.ifa_valid = valid;
+            a.push(AddressAttribute::CacheInfo(c));
+        }
+        a.push(AddressAttribute::Protocol(AddressProtocol::Other(
+            OUR_ADDR_PROTO,
+        )));
+        m
+    }
+}
+
+/// An address as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddrInfo {
+    pub ifindex: u32,
+    pub addr: IpAddr,
+    pub prefix: u8,
+    pub label: Option<String>,
+    /// True when tagged with [`OUR_ADDR_PROTO`].
+    pub ours: bool,
+    pub valid_lft: Option<u32>,
+}
+
+/// A network interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub index: u32,
+    pub name: String,
+    pub mac: Option<[u8; 6]>,
+    /// Administratively up and carrier present (IFF_UP and IFF_RUNNING).
+    pub up: bool,
+}
+
+/// What [`monitor`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Link(Link),
+    LinkGone { index: u32 },
+    AddrAdded(AddrInfo),
+    AddrRemoved(AddrInfo),
+}
+
+fn nl(what: impl Into<String>) -> impl FnOnce(rtnetlink::Error) -> Error {
+    let what = what.into();
+    move |e| Error::Netlink {
+        what,
+        detail: e.to_string(),
+    }
+}
+
+fn link_of(m: &LinkMessage) -> Link {
+    let mut l = Link {
+        index: m.header.index,
+        name: String::new(),
+        mac: None,
+        up: m.header.flags.contains(LinkFlags::Up) && m.header.flags.contains(LinkFlags::Running),
+    };
+    for a in &m.attributes {
+        match a {
+            LinkAttribute::IfName(n) => l.name = n.clone(),
+            LinkAttribute::Address(b) if b.len() == 6 => {
+                let mut mac = [0u8; 6];
+                mac.copy_from_slice(b);
+                l.mac = Some(mac);
+            }
+            _ => {}
+        }
+    }
+    l
+}
+
+fn addr_of(m: &AddressMessage) -> Option<AddrInfo> {
+    let mut local = None;
+    let mut address = None;
+    let mut info = AddrInfo {
+        ifindex: m.header.index,
+        addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        prefix: m.header.prefix_len,
+        label: None,
+        ours: false,
+        valid_lft: None,
+    };
+    for a in &m.attributes {
+        match a {
+            AddressAttribute::Local(x) => local = Some(*x),
+            AddressAttribute::Address(x) => address = Some(*x),
+            AddressAttribute::Label(l) => info.label = Some(l.clone()),
+            AddressAttribute::Protocol(AddressProtocol::Other(p)) => {
+                info.ours = *p == OUR_ADDR_PROTO
+            }
+            AddressAttribute::CacheInfo(c) if c.ifa_valid != u32::MAX => {
+                info.valid_lft = Some(c.ifa_valid)
+            }
+            _ => {}
+        }
+    }
+    info.addr = local.or(address)?;
+    Some(info)
+}
+
+/// A route-netlink connection; its driver runs as a task on the current tokio runtime.
+#[derive(Clone)]
+pub struct Netlink {
+    handle: rtnetlink::Handle,
+}
+
+impl Netlink {
+    /// Connect (inside a tokio runtime).
+    pub fn connect() -> Result<Netlink> {
+        let (conn, handle, _) =
+            rtnetlink::new_connection().map_err(crate::io("opening a route netlink socket"))?;
+        tokio::spawn(conn);
+        Ok(Netlink { handle })
+    }
+
+    /// Add (or, with `replace`, add-or-refresh, e.g. renewing a valid lifetime) an address.
+    pub async fn add_addr(&self, spec: &AddrSpec, replace: bool) -> Result<()> {
+        let mut req = self
+            .handle
+            .address()
+            .add(spec.ifindex, spec.addr, spec.prefix);
+        *req.message_mut() = spec.message();
+        if replace {
+            req = req.replace();
+        }
+        req.execute().await.map_err(nl(format!(
+            "add {}/{} on ifindex {}",
+            spec.addr, spec.prefix, spec.ifindex
+        )))
+    }
+
+    /// Remove an address (absent: error from the kernel, EADDRNOTAVAIL).
+    pub async fn del_addr(&self, spec: &AddrSpec) -> Result<()> {
+        let mut m = spec.message();
+        m.attributes
+            .retain(|a| matches!(a, AddressAttribute::Local(_) | AddressAttribute::Address(_)));
+        self.handle
+            .address()
+            .del(m)
+            .execute()
+            .await
+            .map_err(nl(format!(
+                "delete {}/{} on ifindex {}",
+                spec.addr, spec.prefix, spec.ifindex
+            )))
+    }
+
+    /// Every address, or those of one interface.
+    pub async fn addrs(&self, ifindex: Option<u32>) -> Result<Vec<AddrInfo>> {
+        let mut req = self.handle.address().get();
+        if let Some(i) = ifindex {
+            req = req.set_link_index_filter(i);
+        }
+        let msgs: Vec<AddressMessage> = req
+            .execute()
+            .try_collect()
+            .await
+            .map_err(nl("list addresses"))?;
+        Ok(msgs
+            .iter()
+            .filter_map(addr_of)
+            .filter(|a| ifindex.is_none_or(|i| a.ifindex == i))
+            .collect())
+    }
+
+    /// Remove every address tagged as ours (start-up after a crash); returns what was removed.
+    pub async fn remove_ours(&self) -> Result<Vec<AddrInfo>> {
+        let mut gone = Vec::new();
+        for a in self.addrs(None).await?.into_iter().filter(|a| a.ours) {
+            let spec = AddrSpec::new(a.ifindex, a.addr, a.prefix);
+            self.del_addr(&spec).await?;
+            gone.push(a);
+        }
+        Ok(gone)
+    }
+
+    /// Every interface.
+    pub async fn links(&self) -> Result<Vec<Link>> {
+        let msgs: Vec<LinkMessage> = self
+            .handle
+            .link()
+            .get()
+            .execute()
+            .try_collect()
+            .await
+            .map_err(nl("list links"))?;
+        Ok(msgs.iter().map(link_of).collect())
+    }
+
+    /// One interface by name (ifindex, MAC, state).
+    pub async fn link(&self, name: &str) -> Result<Option<Link>> {
+        Ok(self.links().await?.into_iter().find(|l| l.name == name))
+    }
+
+    /// Set an interface administratively up or down.
+    pub async fn set_up(&self, index: u32, up: bool) -> Result<()> {
+        let mut m = LinkMessage::default();
+        m.header.index = index;
+        if up {
+            m.header.flags = LinkFlags::Up;
+        }
+        m.header.change_mask = LinkFlags::Up;
+        self.handle
+            .link()
+            .set(m)
+            .execute()
+            .await
+            .map_err(nl(format!(
+                "set ifindex {index} {}",
+                if up { "up" } else { "down" }
+            )))
+    }
+}
+
+/// Link and address events of this namespace, until the receiver is dropped.
+pub fn monitor() -> Result<mpsc::Receiver<Event>> {
+    use rtnetlink::MulticastGroup as G;
+    let (conn, _handle, mut messages) =
+        rtnetlink::new_multicast_connection(&[G::Link, G::Ipv4Ifaddr, G::Ipv6Ifaddr])
+            .map_err(crate::io("opening a netlink monitor socket"))?;
+    tokio::spawn(conn);
+    let (tx, rx) = mpsc::channel(256);
+    tokio::spawn(async move {
+        while let Some((msg, _)) = messages.next().await {
+            let ev = match msg.payload {
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
+                    Some(Event::Link(link_of(&l)))
+                }
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(l)) => {
+                    Some(Event::LinkGone {
+                        index: l.header.index,
+                    })
+                }
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewAddress(a)) => {
+                    addr_of(&a).map(Event::AddrAdded)
+                }
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelAddress(a)) => {
+                    addr_of(&a).map(Event::AddrRemoved)
+                }
+                _ => None,
+            };
+            if let Some(ev) = ev
+                && tx.send(ev).await.is_err()
+            {
+                break;
+            }
+        }
+    });
+    Ok(rx)
+}
