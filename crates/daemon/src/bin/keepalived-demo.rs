@@ -298,16 +298,25 @@ fn run_demo() -> Result<(), String> {
         ),
         None => println!("the client probe reported nothing:\n{out}"),
     }
+    while lab.holds_vip("r1") && killed.elapsed() < Duration::from_secs(8) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if lab.holds_vip("r1") {
+        println!(
+            "router1 still holds its VIP copy {} ms after the kill",
+            killed.elapsed().as_millis()
+        );
+    } else {
+        println!(
+            "the dead router1's VIP expired {} ms after the kill (lifetime 3 s, no longer refreshed)",
+            killed.elapsed().as_millis()
+        );
+    }
     println!(
         "VIP now on: router1={} router2={}",
         lab.holds_vip("r1"),
         lab.holds_vip("r2")
     );
-    if lab.holds_vip("r1") {
-        println!(
-            "  (router1's copy is the killed daemon's leftover: VIP lifetimes that would expire it are not implemented yet)"
-        );
-    }
     println!("cleaning up namespaces and processes");
     Ok(())
 }
