@@ -22,7 +22,7 @@ pub fn read_value(path: &Path) -> Option<i64> {
     Some(t[..end].parse().unwrap_or(0))
 }
 
-/// Watch `path`: sends the current value at once and again on every change (write, create,
+/// Watch `path`: sends the current value at once and again on every change (a writer closing it,
 /// rename into place, delete). The task stops when the receiver is dropped.
 pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
     let dir = path
@@ -34,9 +34,8 @@ pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
     ino.watches()
         .add(
             &dir,
+            // Not MODIFY/CREATE: a writer truncates first, and reading then would report a bogus 0.
             WatchMask::CLOSE_WRITE
-                | WatchMask::MODIFY
-                | WatchMask::CREATE
                 | WatchMask::DELETE
                 | WatchMask::MOVED_TO
                 | WatchMask::MOVED_FROM,
@@ -46,9 +45,11 @@ pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
         .into_event_stream(vec![0u8; 4096])
         .map_err(io("inotify stream"))?;
     let (tx, rx) = mpsc::channel(16);
-    let _ = tx.try_send(read_value(&path));
+    // The first value is read here, not in the task: a write before the task first runs must
+    // still count as a change.
+    let mut last = read_value(&path);
+    let _ = tx.try_send(last);
     tokio::spawn(async move {
-        let mut last = read_value(&path);
         while let Some(ev) = stream.next().await {
             let Ok(ev) = ev else { break };
             if ev.name.is_some() && ev.name != name {

@@ -1,0 +1,333 @@
+//! Namespace tests of the I/O shell: real sockets, netlink, nftables and processes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use keepalived_sys::netlink::{AddrSpec, Event, Netlink};
+use keepalived_sys::socket::{SocketSpec, VrrpSocket};
+use keepalived_sys::{frame, nft, script, track};
+use testbed::{Lan, skip_unless_root};
+
+fn ifindex(h: &testbed::Host) -> u32 {
+    h.sh(&format!("cat /sys/class/net/{}/ifindex", h.ifname()))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn exchange(v6: bool, dst: Option<IpAddr>, src: Option<IpAddr>) {
+    let lan = Lan::new("sock").unwrap();
+    let a = lan.host("eth0", &["10.20.0.1/24", "fd20::1/64"]).unwrap();
+    let b = lan.host("ens33", &["10.20.0.2/24", "fd20::2/64"]).unwrap();
+    let (ia, ib) = (ifindex(&a), ifindex(&b));
+    let recv = b
+        .background(move || async move {
+            let s = VrrpSocket::open(SocketSpec::vrrp("ens33", ib, v6)).unwrap();
+            tokio::time::timeout(Duration::from_secs(5), s.recv()).await
+        })
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let group = if v6 {
+        IpAddr::V6("ff02::12".parse().unwrap())
+    } else {
+        IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18))
+    };
+    let to = dst.unwrap_or(group);
+    a.block_on(move || async move {
+        let mut spec = SocketSpec::vrrp("eth0", ia, v6);
+        spec.src = src;
+        let s = VrrpSocket::open(spec).unwrap();
+        for _ in 0..3 {
+            s.send_to(b"\x31\x07\x64\x01\x00\x64\x00\x00\x0a\x14\x00\x64", to)
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .unwrap();
+    let r = recv.join().unwrap().expect("no packet received").unwrap();
+    assert_eq!(r.ttl, 255);
+    assert_eq!(r.dst, to);
+    assert_eq!(r.ifindex, ib);
+    assert_eq!(&r.payload()[..4], b"\x31\x07\x64\x01");
+    if let Some(s) = src {
+        assert_eq!(r.src, s);
+    } else if v6 {
+        assert!(
+            matches!(r.src, IpAddr::V6(x) if x.is_unicast_link_local()),
+            "{r:?}"
+        );
+    } else {
+        assert_eq!(r.src, IpAddr::V4(Ipv4Addr::new(10, 20, 0, 1)));
+        assert_eq!(r.packet[1], 0xc0, "TOS");
+    }
+}
+
+#[test]
+fn vrrp_v4_multicast() {
+    skip_unless_root!();
+    exchange(false, None, None);
+}
+
+#[test]
+fn vrrp_v4_unicast_with_src() {
+    skip_unless_root!();
+    exchange(
+        false,
+        Some("10.20.0.2".parse().unwrap()),
+        Some("10.20.0.1".parse().unwrap()),
+    );
+}
+
+#[test]
+fn vrrp_v6_multicast() {
+    skip_unless_root!();
+    exchange(true, None, None);
+}
+
+#[test]
+fn vip_with_label_then_removed_and_lifetime_expires() {
+    skip_unless_root!();
+    let lan = Lan::new("vip").unwrap();
+    let a = lan.host("eth0", &["10.21.0.1/24"]).unwrap();
+    let ia = ifindex(&a);
+    a.block_on(move || async move {
+        let nl = Netlink::connect().unwrap();
+        let mut vip = AddrSpec::new(ia, "10.21.0.100".parse().unwrap(), 32);
+        vip.label = Some("eth0:vip".into());
+        nl.add_addr(&vip, false).await.unwrap();
+        let mut short = AddrSpec::new(ia, "10.21.0.101".parse().unwrap(), 32);
+        short.valid_lft = Some(1);
+        nl.add_addr(&short, false).await.unwrap();
+        let ours = nl.addrs(Some(ia)).await.unwrap();
+        assert!(ours.iter().any(|x| x.ours && x.addr == vip.addr));
+        assert!(
+            ours.iter()
+                .any(|x| !x.ours && x.addr.to_string() == "10.21.0.1")
+        );
+    })
+    .unwrap();
+    let text = a.sh("ip addr show dev eth0").unwrap();
+    assert!(
+        text.contains("10.21.0.100/32") && text.contains("eth0:vip"),
+        "{text}"
+    );
+    assert!(
+        text.contains("10.21.0.101/32") && text.contains("valid_lft 1sec"),
+        "{text}"
+    );
+    // The kernel checks lifetimes every second or so: give it up to 4 s.
+    let mut gone = false;
+    for _ in 0..40 {
+        std::thread::sleep(Duration::from_millis(100));
+        if !a
+            .sh("ip addr show dev eth0")
+            .unwrap()
+            .contains("10.21.0.101")
+        {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "VIP with valid_lft 1 did not expire");
+    let removed = a
+        .block_on(|| async { Netlink::connect().unwrap().remove_ours().await.unwrap() })
+        .unwrap();
+    assert_eq!(removed.len(), 1);
+    let text = a.sh("ip addr show dev eth0").unwrap();
+    assert!(
+        !text.contains("10.21.0.100") && text.contains("10.21.0.1/24"),
+        "{text}"
+    );
+}
+
+#[test]
+fn link_down_event() {
+    skip_unless_root!();
+    let lan = Lan::new("mon").unwrap();
+    let a = lan.host("eth0", &["10.22.0.1/24"]).unwrap();
+    let ia = ifindex(&a);
+    let ev = a
+        .block_on(move || async move {
+            let mut rx = keepalived_sys::netlink::monitor().unwrap();
+            let nl = Netlink::connect().unwrap();
+            let l = nl.link("eth0").await.unwrap().unwrap();
+            assert!(l.up && l.mac.is_some());
+            nl.set_up(ia, false).await.unwrap();
+            tokio::time::timeout(Duration::from_secs(3), async {
+                while let Some(e) = rx.recv().await {
+                    if let Event::Link(l) = &e
+                        && l.index == ia
+                        && !l.up
+                    {
+                        return e;
+                    }
+                }
+                panic!("monitor ended");
+            })
+            .await
+            .unwrap()
+        })
+        .unwrap();
+    assert!(matches!(ev, Event::Link(l) if l.name == "eth0"));
+}
+
+#[test]
+fn garp_and_na_on_the_wire() {
+    skip_unless_root!();
+    let lan = Lan::new("arp").unwrap();
+    let a = lan.host("eth0", &["10.23.0.1/24"]).unwrap();
+    let b = lan.host("eth0", &["10.23.0.2/24"]).unwrap();
+    let ia = ifindex(&a);
+    let mac_text = a.sh("cat /sys/class/net/eth0/address").unwrap();
+    let mut mac = [0u8; 6];
+    for (i, p) in mac_text.trim().split(':').enumerate() {
+        mac[i] = u8::from_str_radix(p, 16).unwrap();
+    }
+    let out = b
+        .background(|| async {
+            tokio::process::Command::new("timeout")
+                .args([
+                    "5", "tcpdump", "-l", "-n", "-e", "-vv", "-i", "eth0", "-c", "2",
+                ])
+                .args(["arp or icmp6[0] == 136"])
+                .output()
+                .await
+                .unwrap()
+        })
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    a.run(move || {
+        let s = frame::LinkSender::open(ia).unwrap();
+        s.send(&frame::garp_frame(mac, Ipv4Addr::new(10, 23, 0, 100)))
+            .unwrap();
+        s.send(&frame::na_frame(
+            mac,
+            "fd23::100".parse::<Ipv6Addr>().unwrap(),
+            false,
+        ))
+        .unwrap();
+    })
+    .unwrap();
+    let out = out.join().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let m = mac_text.trim();
+    assert!(
+        text.contains(&format!("{m} > ff:ff:ff:ff:ff:ff"))
+            && text.contains("Request who-has 10.23.0.100 (ff:ff:ff:ff:ff:ff) tell 10.23.0.100"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fd23::100 > ff02::1")
+            && text.contains("hlim 255")
+            && text.contains("neighbor advertisement")
+            && text.contains("Flags [override]")
+            && text.contains(&format!("link-address option (2), length 8 (1): {m}")),
+        "{text}"
+    );
+}
+
+#[test]
+fn nftables_table_lifecycle() {
+    skip_unless_root!();
+    let lan = Lan::new("nft").unwrap();
+    let a = lan.host("eth0", &["10.24.0.1/24"]).unwrap();
+    a.block_on(|| async {
+        let fw = nft::Firewall::default();
+        fw.install(&["10.24.0.100".parse().unwrap()]).await.unwrap();
+        fw.add(&["fd24::100".parse().unwrap(), "10.24.0.101".parse().unwrap()])
+            .await
+            .unwrap();
+        fw.remove(&["10.24.0.100".parse().unwrap()]).await.unwrap();
+        let l = fw.list().await.unwrap().unwrap();
+        assert!(l.contains("10.24.0.101") && l.contains("fd24::100"), "{l}");
+        assert!(!l.contains("10.24.0.100"), "{l}");
+        // A second install (start-up after a crash) replaces the table rather than failing.
+        fw.install(&[]).await.unwrap();
+        assert!(!fw.list().await.unwrap().unwrap().contains("10.24.0.101"));
+        fw.uninstall().await.unwrap();
+        assert!(fw.list().await.unwrap().is_none());
+        fw.uninstall().await.unwrap();
+    })
+    .unwrap();
+    assert!(!a.sh("nft list ruleset").unwrap().contains("keepalived_rs"));
+}
+
+#[test]
+fn script_timeout_kills_the_whole_group() {
+    skip_unless_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let pidf = dir.path().join("child.pid");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut s = script::Script::from_line(&format!(
+        "/bin/sh -c 'trap \"\" TERM; sleep 60 & echo $! > {}; wait'",
+        pidf.display()
+    ));
+    s.timeout = Some(Duration::from_millis(300));
+    s.kill_grace = Duration::from_millis(200);
+    let out = rt.block_on(script::run(&s)).unwrap();
+    assert_eq!(out, script::Outcome::TimedOut);
+    let pid: i32 = std::fs::read_to_string(&pidf)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.contains(") Z "))
+        .unwrap_or(false);
+    assert!(!alive, "grandchild {pid} survived");
+    let ok = rt
+        .block_on(script::run(&script::Script::from_line(
+            "/bin/sh -c 'exit 3'",
+        )))
+        .unwrap();
+    assert_eq!(ok, script::Outcome::Exited(3));
+}
+
+#[test]
+fn split_like_keepalived() {
+    assert_eq!(
+        script::split(r#"/bin/check "a b" c\ d 'e "f"'"#),
+        vec!["/bin/check", "a b", "c d", "e \"f\""]
+    );
+}
+
+#[test]
+fn track_file_sees_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("weight");
+    std::fs::write(&f, "5\n").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut rx = track::watch_file(f.clone()).unwrap();
+        assert_eq!(rx.recv().await.unwrap(), Some(5));
+        std::fs::write(&f, "-20\n").unwrap();
+        let v = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
+        assert_eq!(v.unwrap().unwrap(), Some(-20));
+        std::fs::remove_file(&f).unwrap();
+        let v = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
+        assert_eq!(v.unwrap().unwrap(), None);
+    });
+}
+
+#[test]
+fn track_process_counts() {
+    let mut c = std::process::Command::new("sleep")
+        .arg("7.123")
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(track::count_processes("sleep", Some("7.123")), 1);
+    c.kill().unwrap();
+    c.wait().unwrap();
+    assert_eq!(track::count_processes("sleep", Some("7.123")), 0);
+}
