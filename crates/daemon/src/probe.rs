@@ -27,6 +27,26 @@ pub fn serve_tcp(port: u16, name: &str) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A round-robin TCP proxy (the scenarios' haproxy stand-in): each connection goes to the next
+/// backend, whose answer is copied back to the client.
+pub fn serve_proxy(port: u16, backends: &[SocketAddr]) -> std::io::Result<()> {
+    let l = TcpListener::bind(("0.0.0.0", port))?;
+    let mut next = 0usize;
+    for mut client in l.incoming().flatten() {
+        let Some(to) = backends.get(next % backends.len().max(1)).copied() else {
+            continue;
+        };
+        next += 1;
+        std::thread::spawn(move || {
+            if let Ok(mut b) = TcpStream::connect_timeout(&to, Duration::from_secs(1)) {
+                let _ = b.set_read_timeout(Some(Duration::from_secs(2)));
+                let _ = std::io::copy(&mut b, &mut client);
+            }
+        });
+    }
+    Ok(())
+}
+
 /// Connects once and returns the first line the server sends.
 pub fn ask_tcp(to: SocketAddr, timeout: Duration) -> std::io::Result<String> {
     let mut s = TcpStream::connect_timeout(&to, timeout)?;

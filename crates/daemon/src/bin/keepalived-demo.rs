@@ -14,7 +14,7 @@ const PORT: u16 = 7000;
 fn usage() -> ExitCode {
     eprintln!(
         "usage: keepalived-demo            (needs root)\n       \
-         keepalived-demo serve-udp PORT NAME | serve-tcp PORT NAME | probe ADDR PORT EVERY_MS TOTAL_MS"
+         keepalived-demo serve-udp PORT NAME | serve-tcp PORT NAME | serve-proxy PORT ADDR:PORT... | probe ADDR PORT EVERY_MS TOTAL_MS"
     );
     ExitCode::from(2)
 }
@@ -32,6 +32,14 @@ fn main() -> ExitCode {
             Ok(p) => report(probe::serve_tcp(p, name)),
             Err(_) => usage(),
         },
+        ["serve-proxy", port, backends @ ..] => {
+            let b: Result<Vec<std::net::SocketAddr>, _> =
+                backends.iter().map(|x| x.parse()).collect();
+            match (port.parse(), b) {
+                (Ok(p), Ok(b)) if !b.is_empty() => report(probe::serve_proxy(p, &b)),
+                _ => usage(),
+            }
+        }
         ["probe", addr, port, every, total] => {
             let (Ok(ip), Ok(port), Ok(every), Ok(total)) = (
                 addr.parse::<std::net::IpAddr>(),
