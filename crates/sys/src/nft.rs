@@ -11,8 +11,8 @@ use crate::{Error, Result, io};
 /// Default table name (family inet).
 pub const TABLE: &str = "keepalived_rs";
 
-/// The `inet` table holding sets `vips4`/`vips6` and two chains dropping traffic to and from them
-/// (as keepalived's strict mode does), letting neighbour discovery through so the VIP stays reachable at L2.
+/// The `inet` table holding sets `vips4`/`vips6` and chains `in`/`out` dropping traffic to and from
+/// them, as keepalived's `ip keepalived`/`ip6 keepalived` tables do under vrrp_strict.
 #[derive(Debug, Clone)]
 pub struct Firewall {
     table: String,
@@ -69,18 +69,24 @@ impl Firewall {
     /// Create the table afresh (a crash may have left one behind: it is replaced) with `vips` in its sets.
     pub async fn install(&self, vips: &[IpAddr]) -> Result<()> {
         let t = &self.table;
+        // keepalived 2.2.7's layout (observed with `nft list ruleset` under vrrp_strict), merged into
+        // one inet table: input/output hooks at priority filter - 1, neighbour discovery always let
+        // through so the master still answers for the VIP at layer 2; link-local addresses untouched
+        // (keepalived jumps to empty per-interface chains for them).
         let script = format!(
             "table inet {t}\ndelete table inet {t}\n\
              table inet {t} {{\n\
              \tset vips4 {{ type ipv4_addr; }}\n\
              \tset vips6 {{ type ipv6_addr; }}\n\
-             \tchain in {{\n\t\ttype filter hook prerouting priority -1; policy accept;\n\
+             \tchain in {{\n\t\ttype filter hook input priority filter - 1; policy accept;\n\
              \t\tip daddr @vips4 drop\n\
-             \t\tip6 daddr @vips6 icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept\n\
+             \t\ticmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept\n\
+             \t\tip6 daddr fe80::/10 accept\n\
              \t\tip6 daddr @vips6 drop\n\t}}\n\
-             \tchain out {{\n\t\ttype filter hook output priority -1; policy accept;\n\
+             \tchain out {{\n\t\ttype filter hook output priority filter - 1; policy accept;\n\
              \t\tip saddr @vips4 drop\n\
-             \t\tip6 saddr @vips6 icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept\n\
+             \t\ticmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept\n\
+             \t\tip6 saddr fe80::/10 accept\n\
              \t\tip6 saddr @vips6 drop\n\t}}\n}}\n{}",
             elements("add", t, vips)
         );

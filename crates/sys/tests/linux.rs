@@ -234,6 +234,17 @@ fn nftables_table_lifecycle() {
     skip_unless_root!();
     let lan = Lan::new("nft").unwrap();
     let a = lan.host("eth0", &["10.24.0.1/24"]).unwrap();
+    let b = lan.host("eth0", &["10.24.0.2/24"]).unwrap();
+    a.sh("ip addr add 10.24.0.100/32 dev eth0").unwrap();
+    a.block_on(|| async {
+        nft::Firewall::default()
+            .install(&["10.24.0.100".parse().unwrap()])
+            .await
+            .unwrap()
+    })
+    .unwrap();
+    let ping = |h: &testbed::Host| h.exec("ping -c1 -W1 10.24.0.100").unwrap().status.success();
+    assert!(!ping(&b), "a VIP in the set answered ping");
     a.block_on(|| async {
         let fw = nft::Firewall::default();
         fw.install(&["10.24.0.100".parse().unwrap()]).await.unwrap();
@@ -253,6 +264,7 @@ fn nftables_table_lifecycle() {
     })
     .unwrap();
     assert!(!a.sh("nft list ruleset").unwrap().contains("keepalived_rs"));
+    assert!(ping(&b), "VIP unreachable after the table was removed");
 }
 
 #[test]
