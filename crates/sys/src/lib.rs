@@ -18,6 +18,8 @@
 //! - [`script`]: run a command (split as keepalived does, no shell), uid/gid, own process group,
 //!   timeout: SIGTERM then SIGKILL of the whole group; never blocks the caller.
 //! - [`track`]: track_file (inotify) and track_process (/proc scan).
+//! - [`vmac::Vmac`]: use_vmac macvlan (`vrrp.<VRID>`, mode private, 00:00:5e:00:01/02:VRID) with
+//!   keepalived's sysctls (base: arp_ignore=1, arp_filter=1, restored on removal).
 //! - [`sysctl`]: read/write, with a [`sysctl::Saved`] that restores on request.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -28,6 +30,7 @@ pub mod script;
 pub mod socket;
 pub mod sysctl;
 pub mod track;
+pub mod vmac;
 
 /// Every failure of the I/O shell, saying what was attempted on what.
 #[derive(Debug, thiserror::Error)]

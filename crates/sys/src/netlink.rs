@@ -291,6 +291,34 @@ impl Netlink {
         Ok(self.links().await?.into_iter().find(|l| l.name == name))
     }
 
+    /// Create a macvlan (mode private, as keepalived's VMACs) on `base` named `name` with `mac`, up.
+    pub async fn add_macvlan(&self, name: &str, base: u32, mac: [u8; 6]) -> Result<()> {
+        let m = rtnetlink::LinkMacVlan::new(
+            name,
+            base,
+            netlink_packet_route::link::MacVlanMode::Private,
+        )
+        .address(mac.to_vec())
+        .up()
+        .build();
+        self.handle
+            .link()
+            .add(m)
+            .execute()
+            .await
+            .map_err(nl(format!("create macvlan {name} on ifindex {base}")))
+    }
+
+    /// Delete an interface.
+    pub async fn del_link(&self, index: u32) -> Result<()> {
+        self.handle
+            .link()
+            .del(index)
+            .execute()
+            .await
+            .map_err(nl(format!("delete ifindex {index}")))
+    }
+
     /// Set an interface administratively up or down.
     pub async fn set_up(&self, index: u32, up: bool) -> Result<()> {
         let mut m = LinkMessage::default();

@@ -3,11 +3,21 @@
 
 use crate::{Result, io};
 
+// As sysctl(8): in a dotted name a '/' stands for a '.' inside one component (`conf.vrrp/51`).
 fn path(name: &str) -> String {
-    format!("/proc/sys/{}", name.replace('.', "/"))
+    let p: String = name
+        .chars()
+        .map(|c| match c {
+            '.' => '/',
+            '/' => '.',
+            c => c,
+        })
+        .collect();
+    format!("/proc/sys/{p}")
 }
 
-/// Read a sysctl (e.g. `net.ipv4.conf.eth0.arp_ignore`), trimmed.
+/// Read a sysctl (e.g. `net.ipv4.conf.eth0.arp_ignore`; `net.ipv4.conf.vrrp/51.rp_filter` for
+/// an interface with a dot in its name), trimmed.
 pub fn read(name: &str) -> Result<String> {
     std::fs::read_to_string(path(name))
         .map(|s| s.trim().to_string())

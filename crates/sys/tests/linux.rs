@@ -343,3 +343,48 @@ fn track_process_counts() {
     c.wait().unwrap();
     assert_eq!(track::count_processes("sleep", Some("7.123")), 0);
 }
+
+#[test]
+fn vmac_created_with_sysctls_and_removed() {
+    skip_unless_root!();
+    let lan = Lan::new("vmac").unwrap();
+    let a = lan.host("eth0", &["10.25.0.1/24"]).unwrap();
+    let (name, restored) = a
+        .block_on(|| async {
+            use keepalived_sys::{sysctl, vmac};
+            let nl = Netlink::connect().unwrap();
+            let base = nl.link("eth0").await.unwrap().unwrap();
+            let v = vmac::Vmac::create(&nl, &base, "vrrp.51", 51, false)
+                .await
+                .unwrap();
+            assert_eq!(v.link.mac, Some([0, 0, 0x5e, 0, 1, 51]));
+            assert_eq!(sysctl::read("net.ipv4.conf.eth0.arp_ignore").unwrap(), "1");
+            assert_eq!(sysctl::read("net.ipv4.conf.eth0.arp_filter").unwrap(), "1");
+            assert_eq!(
+                sysctl::read("net.ipv4.conf.vrrp/51.accept_local").unwrap(),
+                "1"
+            );
+            assert_eq!(
+                sysctl::read("net.ipv4.conf.vrrp/51.rp_filter").unwrap(),
+                "0"
+            );
+            let shown = std::process::Command::new("ip")
+                .args(["-d", "link", "show", "vrrp.51"])
+                .output()
+                .unwrap();
+            let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+            v.remove(&nl).await.unwrap();
+            let restored = (
+                sysctl::read("net.ipv4.conf.eth0.arp_ignore").unwrap(),
+                sysctl::read("net.ipv4.conf.eth0.arp_filter").unwrap(),
+            );
+            (shown, restored)
+        })
+        .unwrap();
+    assert!(
+        name.contains("00:00:5e:00:01:33") && name.contains("macvlan mode private"),
+        "{name}"
+    );
+    assert_eq!(restored, ("0".to_string(), "0".to_string()));
+    assert!(!a.sh("ip link").unwrap().contains("vrrp.51"));
+}
