@@ -13,7 +13,9 @@
 //! - [`netlink::Netlink`]: addresses with every VIP-line option ([`netlink::AddrSpec`]: label, scope,
 //!   brd, peer, noprefixroute, preferred/valid lifetime), list, tagged with [`netlink::OUR_ADDR_PROTO`]
 //!   (IFA_PROTO) so leftovers of a crashed run are found by `remove_ours`; ifindex/name/MAC lookups;
-//!   [`netlink::monitor`] streams link up/down and address events.
+//!   [`netlink::monitor`] streams link up/down and address events; routes ([`netlink::RouteSpec`])
+//!   and policy rules ([`netlink::RuleSpec`]) tagged with proto [`netlink::OUR_ROUTE_PROTO`];
+//!   macvlan create/delete; set link up/down.
 //! - [`nft::Firewall`]: our own `inet keepalived_rs` table dropping traffic to VIPs (vrrp_strict / no accept).
 //! - [`script`]: run a command (split as keepalived does, no shell), uid/gid, own process group,
 //!   timeout: SIGTERM then SIGKILL of the whole group; never blocks the caller.

@@ -375,3 +375,173 @@ pub fn monitor() -> Result<mpsc::Receiver<Event>> {
     });
     Ok(rx)
 }
+
+/// RTPROT value on the routes and rules we add (keepalived uses its own, 18): lets a new run find
+/// a crashed run's leftovers, as [`OUR_ADDR_PROTO`] does for addresses.
+pub const OUR_ROUTE_PROTO: u8 = 0xa7;
+
+/// A route as on a virtual_routes / static_routes line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub dst: IpAddr,
+    pub prefix: u8,
+    pub via: Option<IpAddr>,
+    pub src: Option<IpAddr>,
+    pub ifindex: Option<u32>,
+    pub table: Option<u32>,
+    pub metric: Option<u32>,
+    /// RT_SCOPE_*.
+    pub scope: Option<u8>,
+    /// RTN_* (1 unicast, 6 blackhole, 7 unreachable, 8 prohibit); None = unicast.
+    pub kind: Option<u8>,
+}
+
+fn invalid<E: std::fmt::Display>(r: &RouteSpec) -> impl FnOnce(E) -> Error + '_ {
+    move |e| Error::Invalid(format!("route {r:?}: {e}"))
+}
+
+impl RouteSpec {
+    pub fn new(dst: IpAddr, prefix: u8) -> RouteSpec {
+        RouteSpec {
+            dst,
+            prefix,
+            via: None,
+            src: None,
+            ifindex: None,
+            table: None,
+            metric: None,
+            scope: None,
+            kind: None,
+        }
+    }
+
+    fn message(&self) -> Result<netlink_packet_route::route::RouteMessage> {
+        use netlink_packet_route::route::{RouteProtocol, RouteScope, RouteType};
+        let mut b = rtnetlink::RouteMessageBuilder::<IpAddr>::new()
+            .destination_prefix(self.dst, self.prefix)
+            .map_err(invalid(self))?
+            .protocol(RouteProtocol::from(OUR_ROUTE_PROTO));
+        if let Some(v) = self.via {
+            b = b.gateway(v).map_err(invalid(self))?;
+        }
+        if let Some(s) = self.src {
+            b = b.pref_source(s).map_err(invalid(self))?;
+        }
+        if let Some(i) = self.ifindex {
+            b = b.output_interface(i);
+        }
+        if let Some(t) = self.table {
+            b = b.table_id(t);
+        }
+        if let Some(m) = self.metric {
+            b = b.priority(m);
+        }
+        if let Some(s) = self.scope {
+            b = b.scope(RouteScope::from(s));
+        }
+        if let Some(k) = self.kind {
+            b = b.kind(RouteType::from(k));
+        }
+        Ok(b.build())
+    }
+}
+
+/// A policy rule as on a virtual_rules / static_rules line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuleSpec {
+    pub ipv6: bool,
+    pub from: Option<(IpAddr, u8)>,
+    pub to: Option<(IpAddr, u8)>,
+    pub table: Option<u32>,
+    pub priority: Option<u32>,
+    pub fwmark: Option<u32>,
+    pub iif: Option<String>,
+    pub oif: Option<String>,
+}
+
+impl Netlink {
+    /// Add a route.
+    pub async fn add_route(&self, r: &RouteSpec) -> Result<()> {
+        self.handle
+            .route()
+            .add(r.message()?)
+            .execute()
+            .await
+            .map_err(nl(format!("add route {}/{}", r.dst, r.prefix)))
+    }
+
+    /// Delete a route.
+    pub async fn del_route(&self, r: &RouteSpec) -> Result<()> {
+        self.handle
+            .route()
+            .del(r.message()?)
+            .execute()
+            .await
+            .map_err(nl(format!("delete route {}/{}", r.dst, r.prefix)))
+    }
+
+    fn rule_message(&self, r: &RuleSpec) -> Result<netlink_packet_route::rule::RuleMessage> {
+        use netlink_packet_route::route::RouteProtocol;
+        use netlink_packet_route::rule::{RuleAction, RuleAttribute};
+        let mut req = self.handle.rule().add();
+        if let Some(t) = r.table {
+            req = req.table_id(t);
+        }
+        if let Some(p) = r.priority {
+            req = req.priority(p);
+        }
+        if let Some(m) = r.fwmark {
+            req = req.fw_mark(m);
+        }
+        if let Some(i) = &r.iif {
+            req = req.input_interface(i.clone());
+        }
+        if let Some(o) = &r.oif {
+            req = req.output_interface(o.clone());
+        }
+        req = req.action(RuleAction::ToTable);
+        let mut m = if r.ipv6 {
+            let mut q = req.v6();
+            if let Some((IpAddr::V6(a), p)) = r.from {
+                q = q.source_prefix(a, p);
+            }
+            if let Some((IpAddr::V6(a), p)) = r.to {
+                q = q.destination_prefix(a, p);
+            }
+            q.message_mut().clone()
+        } else {
+            let mut q = req.v4();
+            if let Some((IpAddr::V4(a), p)) = r.from {
+                q = q.source_prefix(a, p);
+            }
+            if let Some((IpAddr::V4(a), p)) = r.to {
+                q = q.destination_prefix(a, p);
+            }
+            q.message_mut().clone()
+        };
+        m.attributes
+            .push(RuleAttribute::Protocol(RouteProtocol::from(
+                OUR_ROUTE_PROTO,
+            )));
+        Ok(m)
+    }
+
+    /// Add a policy rule.
+    pub async fn add_rule(&self, r: &RuleSpec) -> Result<()> {
+        let m = self.rule_message(r)?;
+        let mut req = self.handle.rule().add();
+        *req.message_mut() = m;
+        req.execute().await.map_err(nl(format!("add rule {r:?}")))
+    }
+
+    /// Delete a policy rule.
+    pub async fn del_rule(&self, r: &RuleSpec) -> Result<()> {
+        let m = self.rule_message(r)?;
+        self.handle
+            .rule()
+            .del(m)
+            .execute()
+            .await
+            .map_err(nl(format!("delete rule {r:?}")))
+    }
+}

@@ -388,3 +388,65 @@ fn vmac_created_with_sysctls_and_removed() {
     assert_eq!(restored, ("0".to_string(), "0".to_string()));
     assert!(!a.sh("ip link").unwrap().contains("vrrp.51"));
 }
+
+#[test]
+fn routes_and_rules_added_and_removed() {
+    skip_unless_root!();
+    use keepalived_sys::netlink::{RouteSpec, RuleSpec};
+    let lan = Lan::new("rt").unwrap();
+    let a = lan.host("eth0", &["10.26.0.1/24", "fd26::1/64"]).unwrap();
+    let ia = ifindex(&a);
+    let (route, rule) = (
+        {
+            let mut r = RouteSpec::new("192.0.2.0".parse().unwrap(), 24);
+            r.via = Some("10.26.0.254".parse().unwrap());
+            r.table = Some(100);
+            r.metric = Some(7);
+            r
+        },
+        RuleSpec {
+            from: Some(("10.26.0.0".parse().unwrap(), 24)),
+            table: Some(100),
+            priority: Some(1000),
+            ..RuleSpec::default()
+        },
+    );
+    let mut r6 = RouteSpec::new("2001:db8::".parse().unwrap(), 32);
+    r6.ifindex = Some(ia);
+    let (r1, r2, r3) = (route.clone(), rule.clone(), r6.clone());
+    a.block_on(move || async move {
+        let nl = Netlink::connect().unwrap();
+        nl.add_route(&r1).await.unwrap();
+        nl.add_route(&r3).await.unwrap();
+        nl.add_rule(&r2).await.unwrap();
+    })
+    .unwrap();
+    let routes = a.sh("ip route show table 100; ip -6 route show").unwrap();
+    assert!(
+        routes.contains("192.0.2.0/24 via 10.26.0.254 dev eth0 proto 167 metric 7"),
+        "{routes}"
+    );
+    assert!(
+        routes.contains("2001:db8::/32 dev eth0 proto 167"),
+        "{routes}"
+    );
+    let rules = a.sh("ip rule show").unwrap();
+    assert!(
+        rules.contains("1000:\tfrom 10.26.0.0/24 lookup 100 proto 167"),
+        "{rules}"
+    );
+    a.block_on(move || async move {
+        let nl = Netlink::connect().unwrap();
+        nl.del_route(&route).await.unwrap();
+        nl.del_route(&r6).await.unwrap();
+        nl.del_rule(&rule).await.unwrap();
+    })
+    .unwrap();
+    let all = a
+        .sh("ip route show table 100; ip -6 route; ip rule show")
+        .unwrap();
+    assert!(
+        !all.contains("192.0.2.0") && !all.contains("2001:db8") && !all.contains("lookup 100"),
+        "{all}"
+    );
+}
