@@ -545,3 +545,65 @@ impl Netlink {
             .map_err(nl(format!("delete rule {r:?}")))
     }
 }
+
+impl Netlink {
+    /// Remove every route and rule tagged [`OUR_ROUTE_PROTO`] (start-up after a crash); returns
+    /// how many went.
+    pub async fn remove_our_routes_and_rules(&self) -> Result<usize> {
+        use netlink_packet_route::route::{RouteMessage, RouteProtocol};
+        use netlink_packet_route::rule::{RuleAttribute, RuleMessage};
+        let ours = RouteProtocol::from(OUR_ROUTE_PROTO);
+        let mut n = 0;
+        for v6 in [false, true] {
+            let mut dump = RouteMessage::default();
+            dump.header.address_family = if v6 {
+                AddressFamily::Inet6
+            } else {
+                AddressFamily::Inet
+            };
+            let routes: Vec<RouteMessage> = self
+                .handle
+                .route()
+                .get(dump)
+                .execute()
+                .try_collect()
+                .await
+                .map_err(nl("list routes"))?;
+            for r in routes.into_iter().filter(|r| r.header.protocol == ours) {
+                self.handle
+                    .route()
+                    .del(r)
+                    .execute()
+                    .await
+                    .map_err(nl("delete a leftover route"))?;
+                n += 1;
+            }
+            let version = if v6 {
+                rtnetlink::IpVersion::V6
+            } else {
+                rtnetlink::IpVersion::V4
+            };
+            let rules: Vec<RuleMessage> = self
+                .handle
+                .rule()
+                .get(version)
+                .execute()
+                .try_collect()
+                .await
+                .map_err(nl("list rules"))?;
+            for r in rules
+                .into_iter()
+                .filter(|r| r.attributes.contains(&RuleAttribute::Protocol(ours)))
+            {
+                self.handle
+                    .rule()
+                    .del(r)
+                    .execute()
+                    .await
+                    .map_err(nl("delete a leftover rule"))?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
