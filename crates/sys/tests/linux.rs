@@ -454,3 +454,71 @@ fn routes_and_rules_added_and_removed() {
         "{all}"
     );
 }
+
+#[test]
+fn ah_datagram_with_our_own_ip_header() {
+    skip_unless_root!();
+    use keepalived_sys::socket::PROTO_AH;
+    let lan = Lan::new("ah").unwrap();
+    let a = lan.host("eth0", &["10.27.0.1/24"]).unwrap();
+    let b = lan.host("eth0", &["10.27.0.2/24"]).unwrap();
+    let (ia, ib) = (ifindex(&a), ifindex(&b));
+    let recv = b
+        .background(move || async move {
+            let mut spec = SocketSpec::vrrp("eth0", ib, false);
+            spec.protocol = PROTO_AH;
+            let s = VrrpSocket::open(spec).unwrap();
+            tokio::time::timeout(Duration::from_secs(5), s.recv()).await
+        })
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    a.block_on(move || async move {
+        let mut spec = SocketSpec::vrrp("eth0", ia, false);
+        spec.protocol = PROTO_AH;
+        spec.hdrincl = true;
+        let s = VrrpSocket::open(spec).unwrap();
+        // IPv4 header as keepalived builds it for AH: TOS 0xc0, TTL 255, protocol 51.
+        let payload = [0x70u8; 24 + 20];
+        let total = (20 + payload.len()) as u16;
+        let mut d = vec![0x45, 0xc0];
+        d.extend_from_slice(&total.to_be_bytes());
+        d.extend_from_slice(&[0, 1, 0, 0, 255, 51, 0, 0, 10, 27, 0, 1, 224, 0, 0, 18]);
+        d.extend_from_slice(&payload);
+        for _ in 0..3 {
+            s.send_to(&d, "224.0.0.18".parse().unwrap()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .unwrap();
+    let r = recv.join().unwrap().expect("no AH datagram").unwrap();
+    assert_eq!((r.ttl, r.packet[1], r.packet[9]), (255, 0xc0, 51));
+    assert_eq!(r.src, IpAddr::V4(Ipv4Addr::new(10, 27, 0, 1)));
+    assert_eq!(r.payload().len(), 44);
+}
+
+#[test]
+fn script_runs_as_another_user() {
+    skip_unless_root!();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("id");
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut s = script::Script::from_line(&format!(
+        "/bin/sh -c \"id -u > {0}; id -g >> {0}; ps -o pgid= -p $$ >> {0}; echo $$ >> {0}\"",
+        out.display()
+    ));
+    s.uid = Some(65534);
+    s.gid = Some(65534);
+    assert!(rt.block_on(script::run(&s)).unwrap().success());
+    let text = std::fs::read_to_string(&out).unwrap();
+    let l: Vec<&str> = text.lines().map(str::trim).collect();
+    assert_eq!(&l[..2], &["65534", "65534"], "{text}");
+    assert_eq!(l[2], l[3], "not its own process group: {text}");
+}
