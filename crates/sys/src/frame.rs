@@ -126,3 +126,14 @@ fn bind_ll(fd: &OwnedFd, ifindex: u32) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Whether NAs for VIPs on `ifname` carry the router flag: keepalived sets it when the interface
+/// forwards IPv6.
+pub fn ipv6_router(ifname: &str) -> bool {
+    crate::sysctl::read(&format!(
+        "net.ipv6.conf.{}.forwarding",
+        ifname.replace('.', "/")
+    ))
+    .map(|v| v == "1")
+    .unwrap_or(false)
+}

@@ -6,10 +6,12 @@
 //!   TTL/hop limit 255, TOS/traffic class 0xC0, SO_BINDTODEVICE, multicast group joins, optional
 //!   source address (`unicast_src_ip`); `send_to(bytes, dst)` and `recv() -> Received { src, dst,
 //!   ttl, ifindex, packet, payload_offset }`. For v2 AH, open with `hdrincl` and pass the whole IPv4
-//!   datagram (keepalived builds the IP header itself there).
+//!   datagram (keepalived builds the IP header itself there). [`socket::Sockets`] hands out one
+//!   shared socket per (interface, family, protocol).
 //! - [`frame`]: `garp_frame(mac, ipv4)` (keepalived's: ARP request, sender = target = VIP, target MAC
 //!   and Ethernet destination broadcast), `na_frame(mac, ipv6, router)` (unsolicited NA to ff02::1,
-//!   override flag, target link-layer option, hop limit 255), [`frame::LinkSender`] (AF_PACKET) to send them.
+//!   override flag, target link-layer option, hop limit 255; router flag per [`frame::ipv6_router`]),
+//!   [`frame::LinkSender`] (AF_PACKET) to send them.
 //! - [`netlink::Netlink`]: addresses with every VIP-line option ([`netlink::AddrSpec`]: label, scope,
 //!   brd, peer, noprefixroute, preferred/valid lifetime), list, tagged with [`netlink::OUR_ADDR_PROTO`]
 //!   (IFA_PROTO) so leftovers of a crashed run are found by `remove_ours`; ifindex/name/MAC lookups;

@@ -283,3 +283,47 @@ fn recv_one(fd: i32, ipv6: bool) -> std::io::Result<Result<Received>> {
         packet: buf,
     }))
 }
+
+/// The open VRRP sockets, one per (interface, family, protocol), handed out shared to instances.
+#[derive(Default)]
+pub struct Sockets {
+    open: std::collections::HashMap<(u32, bool, u8), std::sync::Arc<VrrpSocket>>,
+}
+
+impl Sockets {
+    /// The socket for `spec`'s interface, family and protocol, opening it on first use. A later
+    /// instance with other groups joins them on the shared socket.
+    pub fn get(&mut self, spec: SocketSpec) -> Result<std::sync::Arc<VrrpSocket>> {
+        let key = (spec.ifindex, spec.ipv6, spec.protocol);
+        if let Some(s) = self.open.get(&key) {
+            for g in spec.groups.iter().filter(|g| !s.spec.groups.contains(g)) {
+                let sock = s.fd.get_ref();
+                let r = match g {
+                    IpAddr::V4(g) => sock.join_multicast_v4_n(
+                        g,
+                        &socket2::InterfaceIndexOrAddress::Index(spec.ifindex),
+                    ),
+                    IpAddr::V6(g) => sock.join_multicast_v6(g, spec.ifindex),
+                };
+                // EADDRINUSE: another instance already joined it; that is fine.
+                if let Err(e) = r
+                    && e.raw_os_error() != Some(libc::EADDRINUSE)
+                {
+                    return Err(Error::Io {
+                        what: format!("join {g} on {}", spec.ifname),
+                        source: e,
+                    });
+                }
+            }
+            return Ok(s.clone());
+        }
+        let s = std::sync::Arc::new(VrrpSocket::open(spec)?);
+        self.open.insert(key, s.clone());
+        Ok(s)
+    }
+
+    /// Close every socket no instance holds any more.
+    pub fn prune(&mut self) {
+        self.open.retain(|_, s| std::sync::Arc::strong_count(s) > 1);
+    }
+}

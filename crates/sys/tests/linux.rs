@@ -522,3 +522,27 @@ fn script_runs_as_another_user() {
     assert_eq!(&l[..2], &["65534", "65534"], "{text}");
     assert_eq!(l[2], l[3], "not its own process group: {text}");
 }
+
+#[test]
+fn one_socket_per_interface_and_family() {
+    skip_unless_root!();
+    let lan = Lan::new("shr").unwrap();
+    let a = lan.host("eth0", &["10.28.0.1/24"]).unwrap();
+    let ia = ifindex(&a);
+    a.block_on(move || async move {
+        use keepalived_sys::socket::Sockets;
+        let mut all = Sockets::default();
+        let s1 = all.get(SocketSpec::vrrp("eth0", ia, false)).unwrap();
+        let mut other_group = SocketSpec::vrrp("eth0", ia, false);
+        other_group.groups = vec!["224.0.0.19".parse().unwrap()];
+        let s2 = all.get(other_group).unwrap();
+        let s6 = all.get(SocketSpec::vrrp("eth0", ia, true)).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&s1, &s2));
+        assert!(!std::sync::Arc::ptr_eq(&s1, &s6));
+        drop((s1, s2));
+        all.prune();
+        let again = all.get(SocketSpec::vrrp("eth0", ia, true)).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&again, &s6));
+    })
+    .unwrap();
+}
