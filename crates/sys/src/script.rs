@@ -111,10 +111,7 @@ pub async fn run(script: &Script) -> Result<Outcome> {
     };
     if let Some(st) = waited {
         let st = st.map_err(io(format!("waiting for {prog}")))?;
-        // The leader may be gone while children it left in its group live on: end them too.
-        if let Some(g) = pgid {
-            let _ = killpg(g, Signal::SIGKILL);
-        }
+        // Children it left running are not ours to end: notify scripts may start services.
         use std::os::unix::process::ExitStatusExt;
         return Ok(match (st.code(), st.signal()) {
             (Some(c), _) => Outcome::Exited(c),

@@ -67,7 +67,7 @@ pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
     Ok(rx)
 }
 
-/// Count processes whose name (comm, or argv[0]'s basename) is `name`; with `args`, the rest of
+/// Count processes whose name (comm, or the basename of `argv[0]`) is `name`; with `args`, the rest of
 /// the command line must equal it (arguments joined by single spaces).
 pub fn count_processes(name: &str, args: Option<&str>) -> usize {
     let Ok(dir) = std::fs::read_dir("/proc") else {
