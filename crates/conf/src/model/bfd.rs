@@ -1,0 +1,17 @@
+//! (stub) to be written: see the module list in model/mod.rs.
+//! Owned by one helper; keep every keyword of these blocks here with its default and range.
+
+use super::Config;
+use crate::System;
+use crate::read::Reader;
+use crate::tree::Node;
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Bfd {}
+
+/// Reads `node` if it is a top-level keyword this module owns; returns whether it was.
+pub fn read_top(_node: &Node, _r: &mut Reader<'_>, _cfg: &mut Config) -> bool {
+    false
+}
+
+pub fn validate(_cfg: &mut Config, _r: &mut Reader<'_>, _sys: &dyn System) {}

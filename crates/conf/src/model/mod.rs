@@ -1,0 +1,68 @@
+//! The typed configuration: one struct per block of keepalived.conf(5), keepalived's defaults,
+//! and the top-level dispatch from keyword to the module that reads it.
+
+pub mod bfd;
+pub mod global;
+pub mod ip;
+pub mod lvs;
+pub mod vrrp;
+
+use crate::System;
+use crate::read::Reader;
+use crate::tree::Node;
+
+/// Everything one keepalived.conf (with its includes) configures.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Config {
+    pub global: global::GlobalDefs,
+    /// `static_ipaddress`, `static_routes`, `static_rules`.
+    pub statics: ip::Statics,
+    pub vrrp: vrrp::Vrrp,
+    pub bfd: bfd::Bfd,
+    pub lvs: lvs::Lvs,
+}
+
+/// Top-level keywords and the module that owns each.
+pub const TOP_LEVEL: &[&str] = &[
+    "global_defs",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "linkbeat_interfaces",
+    "track_group",
+    "vrrp_script",
+    "track_file",
+    "vrrp_track_file",
+    "vrrp_track_process",
+    "garp_group",
+    "vrrp_sync_group",
+    "vrrp_instance",
+    "bfd_instance",
+    "virtual_server_group",
+    "virtual_server",
+    "SSL",
+];
+
+/// Reads every top-level node into `cfg`.
+pub fn read(nodes: &[Node], r: &mut Reader<'_>, cfg: &mut Config) {
+    for node in nodes {
+        let handled = global::read_top(node, r, cfg)
+            || ip::read_top(node, r, cfg)
+            || vrrp::read_top(node, r, cfg)
+            || bfd::read_top(node, r, cfg)
+            || lvs::read_top(node, r, cfg);
+        if !handled {
+            r.unknown(node, None, TOP_LEVEL);
+        }
+    }
+}
+
+/// Cross-block checks (references, duplicates, strict mode, the host's interfaces and programs),
+/// run once everything is read.
+pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
+    global::validate(cfg, r, sys);
+    ip::validate(cfg, r, sys);
+    vrrp::validate(cfg, r, sys);
+    bfd::validate(cfg, r, sys);
+    lvs::validate(cfg, r, sys);
+}
