@@ -9,6 +9,10 @@ use crate::tree::Node;
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Bfd {}
 
+/// Every block this module reads, with every keyword it accepts there (aliases included): the
+/// source of "did you mean" suggestions and of the completeness test against keepalived.conf(5).
+pub const KEYWORDS: &[(&str, &[&str])] = &[];
+
 /// Reads `node` if it is a top-level keyword this module owns; returns whether it was.
 pub fn read_top(_node: &Node, _r: &mut Reader<'_>, _cfg: &mut Config) -> bool {
     false

@@ -66,3 +66,12 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
     bfd::validate(cfg, r, sys);
     lvs::validate(cfg, r, sys);
 }
+
+/// Every (block, keywords) pair the model reads, over all modules.
+pub fn all_keywords() -> Vec<(&'static str, &'static [&'static str])> {
+    let mut v = vec![("top level", TOP_LEVEL)];
+    for m in [global::KEYWORDS, ip::KEYWORDS, vrrp::KEYWORDS, bfd::KEYWORDS, lvs::KEYWORDS] {
+        v.extend_from_slice(m);
+    }
+    v
+}
