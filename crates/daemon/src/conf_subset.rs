@@ -96,14 +96,86 @@ fn parse_nodes(tokens: &[(usize, String)], pos: &mut usize) -> Vec<Node> {
     nodes
 }
 
-/// A VIP line (`192.168.1.10/24 dev eth0 label eth0:1`), the options this stand-in applies.
+/// A VIP line (`192.168.1.10/24 brd 192.168.1.255 dev eth0 scope link label eth0:1 peer ..
+/// noprefixroute preferred_lft 0`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VipLine {
     pub addr: IpAddr,
     pub prefix: u8,
     pub dev: Option<String>,
     pub label: Option<String>,
+    /// RT_SCOPE_* number.
+    pub scope: Option<u8>,
+    pub brd: Option<std::net::Ipv4Addr>,
+    pub peer: Option<IpAddr>,
+    pub noprefixroute: bool,
+    /// Seconds; keepalived accepts `0` and `forever`.
+    pub preferred_lft: Option<u32>,
     pub text: String,
+}
+
+/// A `virtual_routes` line: `[src A] [to] DST[/P] [via|gw G] [dev D] [scope S] [table T]
+/// [metric M]`, or `blackhole|unreachable|prohibit DST[/P]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteLine {
+    pub dst: IpAddr,
+    pub prefix: u8,
+    pub via: Option<IpAddr>,
+    pub src: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub table: Option<u32>,
+    pub metric: Option<u32>,
+    pub scope: Option<u8>,
+    /// RTN_* number (None: unicast).
+    pub kind: Option<u8>,
+    pub text: String,
+}
+
+/// A `virtual_rules` line: `[from A[/P]] [to B[/P]] [table T] [priority|preference N]
+/// [fwmark M] [iif I] [oif O]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuleLine {
+    pub ipv6: bool,
+    pub from: Option<(IpAddr, u8)>,
+    pub to: Option<(IpAddr, u8)>,
+    pub table: Option<u32>,
+    pub priority: Option<u32>,
+    pub fwmark: Option<u32>,
+    pub iif: Option<String>,
+    pub oif: Option<String>,
+    pub text: String,
+}
+
+/// A `vrrp_track_file` block.
+#[derive(Debug, Clone)]
+pub struct TrackFileSpec {
+    pub name: String,
+    pub file: String,
+    pub weight: i32,
+    pub reverse: bool,
+}
+
+/// A `vrrp_track_process` block.
+#[derive(Debug, Clone)]
+pub struct TrackProcessSpec {
+    pub name: String,
+    pub process: String,
+    /// With `param_match`: the arguments that must follow the name.
+    pub args: Option<String>,
+    pub weight: i32,
+    pub reverse: bool,
+    pub quorum: usize,
+    pub quorum_max: usize,
+    pub delay: Duration,
+}
+
+/// One tracked object of an instance, in the order of `cfg.trackers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tracked {
+    Script(String),
+    Interface(String),
+    File(String),
+    Process(String),
 }
 
 /// A `vrrp_script` block.
@@ -126,9 +198,14 @@ pub struct InstanceRead {
     pub cfg: InstanceConfig,
     pub interface: String,
     pub vips: Vec<VipLine>,
+    pub excluded: Vec<VipLine>,
+    pub routes: Vec<RouteLine>,
+    pub rules: Vec<RuleLine>,
     pub scripts: Scripts,
-    /// Names of the vrrp_scripts tracked, in the order of `cfg.trackers`.
+    /// Names of the vrrp_scripts tracked (the first entries of `cfg.trackers`).
     pub track_scripts: Vec<String>,
+    /// Every tracked object, index for index with `cfg.trackers`.
+    pub tracked: Vec<Tracked>,
     pub accept: bool,
 }
 
@@ -160,6 +237,8 @@ pub struct Globals {
 pub struct Read {
     pub globals: Globals,
     pub scripts: Vec<ScriptSpec>,
+    pub files: Vec<TrackFileSpec>,
+    pub processes: Vec<TrackProcessSpec>,
     pub instances: Vec<InstanceRead>,
     /// Warnings and errors with their line, keepalived style.
     pub diagnostics: Vec<String>,
@@ -196,6 +275,11 @@ fn parse_vip(words: &[String]) -> Option<VipLine> {
         prefix,
         dev: None,
         label: None,
+        scope: None,
+        brd: None,
+        peer: None,
+        noprefixroute: false,
+        preferred_lft: None,
         text: words.join(" "),
     };
     let mut it = words[1..].iter();
@@ -203,10 +287,106 @@ fn parse_vip(words: &[String]) -> Option<VipLine> {
         match w.as_str() {
             "dev" => v.dev = it.next().cloned(),
             "label" => v.label = it.next().cloned(),
+            "scope" => v.scope = Some(scope(it.next()?)?),
+            "brd" | "broadcast" => v.brd = it.next().and_then(|b| b.parse().ok()),
+            "peer" => v.peer = it.next().and_then(|p| p.split('/').next()?.parse().ok()),
+            "noprefixroute" => v.noprefixroute = true,
+            "preferred_lft" => {
+                v.preferred_lft = match it.next()?.as_str() {
+                    "forever" => None,
+                    n => Some(n.parse().ok()?),
+                }
+            }
             _ => {}
         }
     }
     Some(v)
+}
+
+/// An RT_SCOPE_* by name or number, as ip(8) and keepalived accept them.
+fn scope(w: &str) -> Option<u8> {
+    Some(match w {
+        "global" | "universe" => 0,
+        "site" => 200,
+        "link" => 253,
+        "host" => 254,
+        "nowhere" => 255,
+        n => n.parse().ok()?,
+    })
+}
+
+fn prefixed(w: &str) -> Option<(IpAddr, u8)> {
+    let (a, p) = match w.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (w, None),
+    };
+    let addr: IpAddr = a.parse().ok()?;
+    let full = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match p {
+        Some(p) => p.parse().ok().filter(|p| *p <= full)?,
+        None => full,
+    };
+    Some((addr, prefix))
+}
+
+fn parse_route(words: &[String]) -> Option<RouteLine> {
+    let mut r = RouteLine {
+        dst: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        prefix: 0,
+        via: None,
+        src: None,
+        dev: None,
+        table: None,
+        metric: None,
+        scope: None,
+        kind: None,
+        text: words.join(" "),
+    };
+    let mut dst = None;
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "src" => r.src = Some(it.next()?.parse().ok()?),
+            "to" => dst = Some(prefixed(it.next()?)?),
+            "via" | "gw" => r.via = Some(it.next()?.parse().ok()?),
+            "dev" | "oif" => r.dev = it.next().cloned(),
+            "scope" => r.scope = Some(scope(it.next()?)?),
+            "table" => r.table = Some(it.next()?.parse().ok()?),
+            "metric" | "preference" | "priority" => r.metric = Some(it.next()?.parse().ok()?),
+            "blackhole" => r.kind = Some(6),
+            "unreachable" => r.kind = Some(7),
+            "prohibit" => r.kind = Some(8),
+            other if dst.is_none() => dst = Some(prefixed(other)?),
+            _ => return None,
+        }
+    }
+    (r.dst, r.prefix) = dst?;
+    Some(r)
+}
+
+fn parse_rule(words: &[String]) -> Option<RuleLine> {
+    let mut r = RuleLine {
+        text: words.join(" "),
+        ..RuleLine::default()
+    };
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "from" => r.from = Some(prefixed(it.next()?)?),
+            "to" => r.to = Some(prefixed(it.next()?)?),
+            "table" | "lookup" => r.table = Some(it.next()?.parse().ok()?),
+            "priority" | "preference" | "pref" => r.priority = Some(it.next()?.parse().ok()?),
+            "fwmark" => r.fwmark = Some(it.next()?.parse().ok()?),
+            "iif" => r.iif = it.next().cloned(),
+            "oif" => r.oif = it.next().cloned(),
+            _ => return None,
+        }
+    }
+    r.ipv6 = r
+        .from
+        .or(r.to)
+        .is_some_and(|(a, _): (IpAddr, u8)| a.is_ipv6());
+    Some(r)
 }
 
 /// Reads `path`; fails only when the file cannot be read.
@@ -230,6 +410,16 @@ pub fn read(path: &Path, addrs: &dyn Addresses) -> std::io::Result<Read> {
                     r.scripts.push(s);
                 }
             }
+            Some("vrrp_track_file") => {
+                if let Some(f) = read_track_file(n, &mut |l, m| diags.push(warn(l, m))) {
+                    r.files.push(f);
+                }
+            }
+            Some("vrrp_track_process") => {
+                if let Some(p) = read_track_process(n, &mut |l, m| diags.push(warn(l, m))) {
+                    r.processes.push(p);
+                }
+            }
             Some("vrrp_instance") => {}
             Some(other) => diags.push(warn(
                 n.line,
@@ -240,7 +430,12 @@ pub fn read(path: &Path, addrs: &dyn Addresses) -> std::io::Result<Read> {
     }
     for n in &nodes {
         if n.words.first().map(String::as_str) == Some("vrrp_instance") {
-            match read_instance(n, &r.globals, &r.scripts, addrs, &mut |l, m| {
+            let known = Known {
+                scripts: &r.scripts,
+                files: &r.files,
+                processes: &r.processes,
+            };
+            match read_instance(n, &r.globals, &known, addrs, &mut |l, m| {
                 diags.push(warn(l, m))
             }) {
                 Some(i) => r.instances.push(i),
@@ -362,10 +557,94 @@ fn read_script(n: &Node, warn: &mut dyn FnMut(usize, String)) -> Option<ScriptSp
     Some(s)
 }
 
+/// `weight N [reverse]` at `words[at..]`, as on track lines and in track blocks.
+fn weight_at(words: &[String], at: usize) -> Option<(i32, bool)> {
+    if words.get(at).map(String::as_str) != Some("weight") {
+        return None;
+    }
+    let w = words.get(at + 1)?.parse().ok()?;
+    Some((w, words.get(at + 2).map(String::as_str) == Some("reverse")))
+}
+
+fn read_track_file(n: &Node, warn: &mut dyn FnMut(usize, String)) -> Option<TrackFileSpec> {
+    let mut f = TrackFileSpec {
+        name: n.words.get(1)?.clone(),
+        file: String::new(),
+        weight: 1,
+        reverse: false,
+    };
+    for c in n.block.iter().flatten() {
+        match c.words.first().map(String::as_str) {
+            Some("file") => f.file = c.words.get(1).cloned().unwrap_or_default(),
+            Some("weight") => (f.weight, f.reverse) = weight_at(&c.words, 0).unwrap_or((1, false)),
+            Some(k) => warn(
+                c.line,
+                format!("vrrp_track_file keyword `{k}` is not handled by this build; ignored"),
+            ),
+            None => {}
+        }
+    }
+    if f.file.is_empty() {
+        warn(n.line, format!("vrrp_track_file {} has no file", f.name));
+        return None;
+    }
+    Some(f)
+}
+
+fn read_track_process(n: &Node, warn: &mut dyn FnMut(usize, String)) -> Option<TrackProcessSpec> {
+    let mut p = TrackProcessSpec {
+        name: n.words.get(1)?.clone(),
+        process: String::new(),
+        args: None,
+        weight: 0,
+        reverse: false,
+        quorum: 1,
+        quorum_max: usize::MAX,
+        delay: Duration::ZERO,
+    };
+    let mut param_match = false;
+    let mut words = Vec::new();
+    for c in n.block.iter().flatten() {
+        let arg = c.words.get(1).cloned().unwrap_or_default();
+        match c.words.first().map(String::as_str) {
+            Some("process") => words = c.words[1..].to_vec(),
+            Some("param_match") => param_match = true,
+            Some("weight") => (p.weight, p.reverse) = weight_at(&c.words, 0).unwrap_or((0, false)),
+            Some("quorum") => p.quorum = arg.parse().unwrap_or(1),
+            Some("quorum_max") => p.quorum_max = arg.parse().unwrap_or(usize::MAX),
+            Some("delay") => p.delay = secs(&arg).unwrap_or_default(),
+            Some(k) => warn(
+                c.line,
+                format!("vrrp_track_process keyword `{k}` is not handled by this build; ignored"),
+            ),
+            None => {}
+        }
+    }
+    let Some((name, rest)) = words.split_first() else {
+        warn(
+            n.line,
+            format!("vrrp_track_process {} has no process", p.name),
+        );
+        return None;
+    };
+    p.process = name.clone();
+    if param_match || !rest.is_empty() {
+        p.args = Some(rest.join(" "));
+    }
+    Some(p)
+}
+
+/// The named trackers an instance may refer to.
+struct Known<'a> {
+    scripts: &'a [ScriptSpec],
+    files: &'a [TrackFileSpec],
+    processes: &'a [TrackProcessSpec],
+}
+
 fn read_instance(
     n: &Node,
     g: &Globals,
-    scripts: &[ScriptSpec],
+    known: &Known<'_>,
     addrs: &dyn Addresses,
     warn: &mut dyn FnMut(usize, String),
 ) -> Option<InstanceRead> {
@@ -378,6 +657,12 @@ fn read_instance(
     let mut version = g.version.unwrap_or(Version::V2);
     let mut auth = AuthConfig::None;
     let mut vips = Vec::new();
+    let mut excluded = Vec::new();
+    let mut routes = Vec::new();
+    let mut rules = Vec::new();
+    let mut links = Vec::new();
+    let mut files = Vec::new();
+    let mut procs = Vec::new();
     let mut peers = Vec::new();
     let mut src = None;
     let mut track = Vec::new();
@@ -434,6 +719,79 @@ fn read_instance(
                     }
                 }
             }
+            Some("virtual_ipaddress_excluded") => {
+                for v in c.block.iter().flatten() {
+                    match parse_vip(&v.words) {
+                        Some(vip) => excluded.push(vip),
+                        None => warn(v.line, format!("bad VIP `{}`", v.words.join(" "))),
+                    }
+                }
+            }
+            Some("virtual_routes") => {
+                for v in c.block.iter().flatten() {
+                    match parse_route(&v.words) {
+                        Some(r) => routes.push(r),
+                        None => warn(v.line, format!("bad route `{}`", v.words.join(" "))),
+                    }
+                }
+            }
+            Some("virtual_rules") => {
+                for v in c.block.iter().flatten() {
+                    match parse_rule(&v.words) {
+                        Some(r) => rules.push(r),
+                        None => warn(v.line, format!("bad rule `{}`", v.words.join(" "))),
+                    }
+                }
+            }
+            Some("track_interface") => {
+                for t in c.block.iter().flatten() {
+                    let Some(name) = t.words.first() else {
+                        continue;
+                    };
+                    let (w, rev) = weight_at(&t.words, 1).unwrap_or((0, false));
+                    let mut tc = TrackerConfig::new(name.clone(), w);
+                    tc.reverse = rev;
+                    links.push((Tracked::Interface(name.clone()), tc));
+                }
+            }
+            Some("track_file") => {
+                for t in c.block.iter().flatten() {
+                    let Some(name) = t.words.first() else {
+                        continue;
+                    };
+                    let Some(f) = known.files.iter().find(|f| &f.name == name) else {
+                        warn(
+                            t.line,
+                            format!("track_file `{name}` is not a vrrp_track_file"),
+                        );
+                        continue;
+                    };
+                    let (w, rev) = weight_at(&t.words, 1).unwrap_or((f.weight, f.reverse));
+                    let mut tc = TrackerConfig::new(name.clone(), w);
+                    tc.reverse = rev;
+                    files.push((Tracked::File(name.clone()), tc));
+                }
+            }
+            Some("track_process") => {
+                for t in c.block.iter().flatten() {
+                    let Some(name) = t.words.first() else {
+                        continue;
+                    };
+                    let Some(p) = known.processes.iter().find(|p| &p.name == name) else {
+                        warn(
+                            t.line,
+                            format!("track_process `{name}` is not a vrrp_track_process"),
+                        );
+                        continue;
+                    };
+                    let (w, rev) = weight_at(&t.words, 1).unwrap_or((p.weight, p.reverse));
+                    let mut tc = TrackerConfig::new(name.clone(), w);
+                    tc.reverse = rev;
+                    // Counted on the first scan, before the instance leaves INIT.
+                    tc.initial = TrackerStatus::Unknown;
+                    procs.push((Tracked::Process(name.clone()), tc));
+                }
+            }
             Some("unicast_src_ip") => src = arg.parse().ok(),
             Some("unicast_peer") => {
                 for p in c.block.iter().flatten() {
@@ -445,7 +803,7 @@ fn read_instance(
             Some("track_script") => {
                 for t in c.block.iter().flatten() {
                     let Some(tn) = t.words.first() else { continue };
-                    let Some(s) = scripts.iter().find(|s| &s.name == tn) else {
+                    let Some(s) = known.scripts.iter().find(|s| &s.name == tn) else {
                         warn(t.line, format!("track_script `{tn}` is not a vrrp_script"));
                         continue;
                     };
@@ -519,16 +877,31 @@ fn read_instance(
     cfg.preempt_delay = preempt_delay;
     cfg.strict = g.strict;
     cfg.skip_check_adv_addr = g.skip_check_adv_addr;
-    let (names, trackers): (Vec<String>, Vec<TrackerConfig>) = track.into_iter().unzip();
+    let names: Vec<String> = track.iter().map(|(n, _)| n.clone()).collect();
+    let all: Vec<(Tracked, TrackerConfig)> = track
+        .into_iter()
+        .map(|(n, t)| (Tracked::Script(n), t))
+        .chain(links)
+        .chain(files)
+        .chain(procs)
+        .collect();
+    let (tracked, trackers): (Vec<Tracked>, Vec<TrackerConfig>) = all.into_iter().unzip();
     cfg.trackers = trackers;
+    cfg.excluded_vips = excluded.iter().map(|v| v.addr).collect();
+    cfg.has_routes = !routes.is_empty();
+    cfg.has_rules = !rules.is_empty();
     // keepalived: no mail unless smtp_alert is set on the instance or globally.
     sc.smtp_alert = smtp.or(g.smtp_alert_vrrp).or(g.smtp_alert).unwrap_or(false);
     Some(InstanceRead {
         cfg,
         interface,
         vips,
+        excluded,
+        routes,
+        rules,
         scripts: sc,
         track_scripts: names,
+        tracked,
         accept,
     })
 }

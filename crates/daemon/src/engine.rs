@@ -27,6 +27,8 @@ pub struct InstanceSpec {
     pub scripts: Scripts,
     /// The VIP lines as written, for the dumps.
     pub vip_lines: Vec<String>,
+    /// track_interface: (index in `cfg.trackers`, interface name).
+    pub tracked_links: Vec<(usize, String)>,
 }
 
 /// A `vrrp_sync_group` with its notifies.
@@ -62,10 +64,12 @@ pub enum Input {
 #[allow(async_fn_in_trait)]
 pub trait Shell {
     /// Sends an encoded advert for `instance` (IPv4: whole packet; IPv6: VRRP payload).
-    fn send(&mut self, instance: usize, dst: IpAddr, bytes: &[u8]) -> crate::Result<()>;
+    async fn send(&mut self, instance: usize, dst: IpAddr, bytes: &[u8]) -> crate::Result<()>;
     /// Carries out a kernel action (VIPs, routes, rules, GARP) for `instance`; the loop awaits it
     /// so that, on stop, every address is gone before the process exits.
     async fn apply(&mut self, instance: usize, action: &Action) -> crate::Result<()>;
+    /// After the last instance stopped: release what is shared (the firewall table).
+    async fn finish(&mut self) {}
 }
 
 /// The loop's clock: `Time` counts microseconds since the loop started.
@@ -233,11 +237,30 @@ impl<S: Shell> Engine<S> {
                 self.execute(outs).await;
             }
             Input::Link { interface, up } => {
-                let hit: Vec<usize> = (0..self.specs.len())
-                    .filter(|&i| self.specs[i].interface == interface)
-                    .collect();
-                for i in hit {
-                    let outs = self.router.handle(now, i, Event::Interface { up });
+                let mut events = Vec::new();
+                for (i, s) in self.specs.iter().enumerate() {
+                    if s.interface == interface {
+                        events.push((i, Event::Interface { up }));
+                    }
+                    for (index, name) in &s.tracked_links {
+                        if *name == interface {
+                            let status = if up {
+                                TrackerStatus::Up
+                            } else {
+                                TrackerStatus::Down
+                            };
+                            events.push((
+                                i,
+                                Event::Tracker {
+                                    index: *index,
+                                    status,
+                                },
+                            ));
+                        }
+                    }
+                }
+                for (i, ev) in events {
+                    let outs = self.router.handle(now, i, ev);
                     self.execute(outs).await;
                 }
             }
@@ -249,7 +272,7 @@ impl<S: Shell> Engine<S> {
             let i = o.instance;
             match &o.action {
                 Action::Send { dst, bytes, .. } => {
-                    if let Err(e) = self.shell.send(i, *dst, bytes) {
+                    if let Err(e) = self.shell.send(i, *dst, bytes).await {
                         tracing::warn!("({}) sending advert to {dst}: {e}", self.name(i));
                     }
                 }
@@ -387,6 +410,7 @@ impl<S: Shell> Engine<S> {
             self.execute(outs).await;
         }
         let _ = &self.groups;
+        self.shell.finish().await;
         self.notifier.drain(Duration::from_secs(5)).await;
         tracing::info!("Stopped");
     }
@@ -412,7 +436,12 @@ mod tests {
     }
 
     impl Shell for FakeShell {
-        fn send(&mut self, _instance: usize, _dst: IpAddr, bytes: &[u8]) -> crate::Result<()> {
+        async fn send(
+            &mut self,
+            _instance: usize,
+            _dst: IpAddr,
+            bytes: &[u8],
+        ) -> crate::Result<()> {
             let nodes = self.lan.nodes.lock().unwrap().clone();
             for (n, tx) in nodes.iter().enumerate() {
                 if n != self.me {
@@ -454,6 +483,7 @@ mod tests {
                     ..Default::default()
                 },
                 vip_lines: vec!["10.0.0.100/24".into()],
+                tracked_links: vec![],
             }],
             groups: vec![],
         }

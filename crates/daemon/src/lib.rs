@@ -8,12 +8,12 @@ pub mod dump;
 pub mod engine;
 pub mod error;
 pub mod genhash;
-pub mod linux;
 pub mod log;
 pub mod notify;
 pub mod pidfile;
 pub mod probe;
 pub mod run;
+pub mod shell;
 pub mod signals;
 pub mod tracker;
 

@@ -2,12 +2,10 @@
 //! `notify` script with its four arguments, notify FIFO lines, and SMTP alerts.
 
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+pub use keepalived_sys::script::Outcome;
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
@@ -81,43 +79,9 @@ pub struct Mail {
     pub router_id: String,
 }
 
-/// Splits a script line into argv as keepalived does: words separated by blanks, with single
-/// and double quotes grouping and a backslash escaping the next character.
+/// Splits a script line into argv as keepalived does (keepalived-sys's splitter).
 pub fn split_command(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (_, '\\') => {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            (_, c) => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        out.push(cur);
-    }
-    out
+    keepalived_sys::script::split(line)
 }
 
 /// keepalived refuses a script under `enable_script_security` if it, or any directory above it,
@@ -149,16 +113,17 @@ pub fn check_script_security(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs one script line with extra arguments, without a shell; a script that outlives `limit`
-/// gets TERM then KILL on its process group. Never blocks the caller: it is awaited on its own task.
+/// Runs one script line with extra arguments through keepalived-sys's runner: no shell, its own
+/// process group, and past `limit` TERM then KILL of the group. Awaited on its own task, so a
+/// hanging script never holds anything else back.
 pub async fn run_script(
     line: &str,
     extra: &[String],
     security: &ScriptSecurity,
     limit: Duration,
-) -> Result<std::process::ExitStatus> {
-    let argv = split_command(line);
-    let Some((prog, args)) = argv.split_first() else {
+) -> Result<Outcome> {
+    let mut script = keepalived_sys::script::Script::from_line(line);
+    let Some(prog) = script.argv.first() else {
         return Err(Error::Script {
             script: line.into(),
             reason: "empty command".into(),
@@ -167,45 +132,23 @@ pub async fn run_script(
     if security.enforce && prog.starts_with('/') {
         check_script_security(Path::new(prog))?;
     }
-    let mut cmd = std::process::Command::new(prog);
-    cmd.args(args).args(extra).process_group(0);
-    cmd.stdin(std::process::Stdio::null());
-    if let Some(gid) = security.gid {
-        cmd.gid(gid);
-    }
-    if let Some(uid) = security.uid {
-        cmd.uid(uid);
-    }
-    let mut child = tokio::process::Command::from(cmd)
-        .kill_on_drop(false)
-        .spawn()
+    script.argv.extend(extra.iter().cloned());
+    script.uid = security.uid;
+    script.gid = security.gid;
+    script.timeout = Some(limit);
+    let out = keepalived_sys::script::run(&script)
+        .await
         .map_err(|e| Error::Script {
             script: line.into(),
             reason: e.to_string(),
         })?;
-    let pgid = child.id().map(|p| Pid::from_raw(p as i32));
-    match tokio::time::timeout(limit, child.wait()).await {
-        Ok(r) => r.map_err(|e| Error::Script {
+    if out == Outcome::TimedOut {
+        return Err(Error::Script {
             script: line.into(),
-            reason: e.to_string(),
-        }),
-        Err(_) => {
-            if let Some(g) = pgid {
-                let _ = killpg(g, Signal::SIGTERM);
-            }
-            let grace = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
-            if grace.is_err()
-                && let Some(g) = pgid
-            {
-                let _ = killpg(g, Signal::SIGKILL);
-                let _ = child.wait().await;
-            }
-            Err(Error::Script {
-                script: line.into(),
-                reason: format!("timed out after {limit:?}"),
-            })
-        }
+            reason: format!("timed out after {limit:?}"),
+        });
     }
+    Ok(out)
 }
 
 /// keepalived's FIFO line: `INSTANCE "VI_1" MASTER 100`.
@@ -396,7 +339,7 @@ impl Notifier {
             self.running.spawn(async move {
                 match run_script(&line, &extra, &sec, limit).await {
                     Ok(st) if !st.success() => {
-                        tracing::debug!("notify script `{line}` exited with {st}");
+                        tracing::debug!("notify script `{line}` ended with {st:?}");
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!("{e}"),

@@ -92,11 +92,24 @@ fn serve(cli: &Cli, log: &LogGuard) -> ExitCode {
 async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) -> ExitCode {
     use crate::conf_subset;
     use crate::engine::{Engine, InstanceSpec, Plan};
-    use crate::linux::{InstanceIo, Interfaces, LinuxShell};
     use crate::notify::{Fifo, Mail, Notifier, ScriptSecurity};
+    use crate::shell::{Interfaces, LinuxShell};
 
-    let system = Interfaces::read();
-    let read = match conf_subset::read(&cli.use_file, &system) {
+    let nl = match keepalived_sys::netlink::Netlink::connect() {
+        Ok(nl) => nl,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let system = match Interfaces::read(&nl).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("reading the interfaces: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut read = match conf_subset::read(&cli.use_file, &system) {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("Configuration file {}: {e}", cli.use_file.display());
@@ -111,18 +124,32 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         return ExitCode::from(1);
     }
     for i in &read.instances {
-        if read.globals.strict && !i.accept {
+        if i.cfg.strict && !i.accept {
             tracing::warn!(
-                "({}) vrrp_strict without `accept`: keepalived drops traffic to the VIPs ({}) with nftables; \
-                 this build installs no firewall rules yet, so they accept traffic. Add `accept` to keep \
-                 the same behaviour with keepalived",
+                "({}) vrrp_strict without `accept`: while master, traffic to the VIPs ({}) is dropped \
+                 (nftables table inet {}), as keepalived does; add `accept` to the instance to let it through",
                 i.cfg.name,
                 i.vips
                     .iter()
                     .map(|v| v.text.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                keepalived_sys::nft::TABLE,
             );
+        }
+    }
+    // track_interface starts from the links' state now, not from "up".
+    for i in &mut read.instances {
+        for (k, t) in i.tracked.iter().enumerate() {
+            if let conf_subset::Tracked::Interface(name) = t
+                && let Some(tc) = i.cfg.trackers.get_mut(k)
+            {
+                tc.initial = if system.by_name.get(name).is_some_and(|l| l.up) {
+                    keepalived_vrrp::TrackerStatus::Up
+                } else {
+                    keepalived_vrrp::TrackerStatus::Down
+                };
+            }
         }
     }
     let g = &read.globals;
@@ -174,14 +201,6 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     };
     let notifier = Notifier::new(security.clone(), fifo, mail);
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
-    let io: Vec<InstanceIo> = read
-        .instances
-        .iter()
-        .map(|i| InstanceIo {
-            interface: i.interface.clone(),
-            vips: i.vips.clone(),
-        })
-        .collect();
     // VIPs expire unless refreshed: after SIGKILL they leave within max(Master_Down_Interval, 3 s)
     // (the kernel counts lifetimes in whole seconds).
     let lifetime = read
@@ -191,15 +210,17 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         .max()
         .unwrap_or(3)
         .max(3);
-    let shell = match LinuxShell::open(io, &system, tx.clone()) {
-        Ok(s) if read.globals.vip_lifetime_off => s.with_garp_interval(read.globals.garp_interval),
-        Ok(s) => s
-            .with_garp_interval(read.globals.garp_interval)
-            .with_vip_lifetime(lifetime),
+    let shell = match LinuxShell::open(nl, &read.instances, &system, true, tx.clone()) {
+        Ok(s) => s.with_garp_interval(read.globals.garp_interval, read.globals.gna_interval),
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::from(1);
         }
+    };
+    let shell = if read.globals.vip_lifetime_off {
+        shell
+    } else {
+        shell.with_vip_lifetime(lifetime)
     };
     let plan = Plan {
         instances: read
@@ -210,11 +231,34 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
                 interface: i.interface.clone(),
                 scripts: i.scripts.clone(),
                 vip_lines: i.vips.iter().map(|v| v.text.clone()).collect(),
+                tracked_links: i
+                    .tracked
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, t)| match t {
+                        conf_subset::Tracked::Interface(n) => Some((k, n.clone())),
+                        _ => None,
+                    })
+                    .collect(),
             })
             .collect(),
         groups: vec![],
     };
-    shell.remove_leftovers().await;
+    if let Err(e) = shell.remove_leftovers().await {
+        tracing::error!("{e}");
+    }
+    if let Err(e) = crate::shell::watch_links(&system, tx.clone()) {
+        tracing::error!("link monitor: {e}; track_interface and FAULT on link down are off");
+    }
+    // An instance whose interface is down at start goes to FAULT at once.
+    for i in &read.instances {
+        if system.by_name.get(&i.interface).is_some_and(|l| !l.up) {
+            let _ = tx.try_send(crate::engine::Input::Link {
+                interface: i.interface.clone(),
+                up: false,
+            });
+        }
+    }
     crate::tracker::start(&read, security, tx);
     let controls = match crate::signals::listen() {
         Ok(c) => c,
@@ -229,7 +273,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
 }
 
 /// For -t and --dump-conf: a missing interface is a warning there, not a reason to drop the instance.
-struct Lenient(crate::linux::Interfaces);
+struct Lenient(crate::shell::Interfaces);
 
 impl crate::conf_subset::Addresses for Lenient {
     fn primary(&self, interface: &str, v6: bool) -> Option<std::net::IpAddr> {
@@ -243,7 +287,7 @@ impl crate::conf_subset::Addresses for Lenient {
 
 fn read_lenient(cli: &Cli) -> std::io::Result<crate::conf_subset::Read> {
     use crate::conf_subset::Addresses;
-    let system = Lenient(crate::linux::Interfaces::read());
+    let system = Lenient(crate::shell::Interfaces::read_blocking());
     let mut read = crate::conf_subset::read(&cli.use_file, &system)?;
     for i in &read.instances {
         if system.0.primary(&i.interface, false).is_none()

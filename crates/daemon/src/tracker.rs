@@ -1,31 +1,49 @@
-//! vrrp_script trackers: each script runs every `interval` on its own task with its `timeout`
-//! (TERM then KILL), and a change after `rise`/`fall` results goes to the loop as an Input.
+//! Trackers: vrrp_script (each on its own task, timeout TERM then KILL, rise/fall), track_file
+//! (inotify) and track_process (a /proc count every second); a change goes to the loop as an Input.
 
 use std::time::Duration;
 
 use keepalived_vrrp::TrackerStatus;
 use tokio::sync::mpsc;
 
-use crate::conf_subset::Read;
+use crate::conf_subset::{Read, Tracked};
 use crate::engine::Input;
 use crate::notify::{ScriptSecurity, run_script};
 
-/// Starts one task per vrrp_script tracked by at least one instance.
+/// (instance, tracker index) pairs that follow the tracked object `what`.
+fn users(read: &Read, what: &Tracked) -> Vec<(usize, usize)> {
+    read.instances
+        .iter()
+        .enumerate()
+        .flat_map(|(i, inst)| {
+            inst.tracked
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| *t == what)
+                .map(move |(k, _)| (i, k))
+        })
+        .collect()
+}
+
+async fn tell(tx: &mpsc::Sender<Input>, users: &[(usize, usize)], status: TrackerStatus) -> bool {
+    for &(instance, index) in users {
+        let ev = Input::Tracker {
+            instance,
+            index,
+            status,
+        };
+        if tx.send(ev).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Starts one task per vrrp_script, vrrp_track_file and vrrp_track_process tracked by at least
+/// one instance.
 pub fn start(read: &Read, security: ScriptSecurity, tx: mpsc::Sender<Input>) {
     for s in &read.scripts {
-        // (instance, tracker index) pairs that follow this script.
-        let users: Vec<(usize, usize)> = read
-            .instances
-            .iter()
-            .enumerate()
-            .flat_map(|(i, inst)| {
-                inst.track_scripts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| **n == s.name)
-                    .map(move |(k, _)| (i, k))
-            })
-            .collect();
+        let users = users(read, &Tracked::Script(s.name.clone()));
         if users.is_empty() {
             continue;
         }
@@ -69,16 +87,93 @@ pub fn start(read: &Read, security: ScriptSecurity, tx: mpsc::Sender<Input>) {
                     };
                     tracing::info!("Script `{}` now returning {}", s.name, word);
                     status = next;
-                    for &(instance, index) in &users {
-                        let ev = Input::Tracker {
-                            instance,
-                            index,
-                            status,
-                        };
-                        if tx.send(ev).await.is_err() {
-                            return;
-                        }
+                    if !tell(&tx, &users, status).await {
+                        return;
                     }
+                }
+            }
+        });
+    }
+    for f in &read.files {
+        let users = users(read, &Tracked::File(f.name.clone()));
+        if users.is_empty() {
+            continue;
+        }
+        let mut rx = match keepalived_sys::track::watch_file(f.file.clone().into()) {
+            Ok(rx) => rx,
+            Err(e) => {
+                tracing::error!("track_file {}: {e}", f.name);
+                continue;
+            }
+        };
+        let (name, tx) = (f.name.clone(), tx.clone());
+        tokio::spawn(async move {
+            // keepalived adds value x weight to the priority; the VRRP core knows up/down only,
+            // so any value but 0 (or a missing file) applies the weight once, or FAULT at weight 0.
+            while let Some(v) = rx.recv().await {
+                let status = match v {
+                    Some(0) => TrackerStatus::Up,
+                    _ => TrackerStatus::Down,
+                };
+                tracing::info!(
+                    "Tracked file {name} now {}",
+                    v.map_or("missing".to_string(), |v| format!("has value {v}"))
+                );
+                if !tell(&tx, &users, status).await {
+                    return;
+                }
+            }
+        });
+    }
+    for p in &read.processes {
+        let users = users(read, &Tracked::Process(p.name.clone()));
+        if users.is_empty() {
+            continue;
+        }
+        let (p, tx) = (p.clone(), tx.clone());
+        tokio::spawn(async move {
+            let mut status = TrackerStatus::Unknown;
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let count = |p: &crate::conf_subset::TrackProcessSpec| {
+                let (name, args) = (p.process.clone(), p.args.clone());
+                tokio::task::spawn_blocking(move || {
+                    keepalived_sys::track::count_processes(&name, args.as_deref())
+                })
+            };
+            let verdict = |n: usize| {
+                if n >= p.quorum && n <= p.quorum_max {
+                    TrackerStatus::Up
+                } else {
+                    TrackerStatus::Down
+                }
+            };
+            loop {
+                tick.tick().await;
+                let mut n = count(&p).await.unwrap_or(0);
+                let mut next = verdict(n);
+                if next == TrackerStatus::Down && status == TrackerStatus::Up && !p.delay.is_zero()
+                {
+                    // keepalived's `delay`: a process back within it is no failure.
+                    tokio::time::sleep(p.delay).await;
+                    n = count(&p).await.unwrap_or(0);
+                    next = verdict(n);
+                }
+                if next == status {
+                    continue;
+                }
+                tracing::info!(
+                    "Tracked process {} now has {n} process(es): {}",
+                    p.name,
+                    if next == TrackerStatus::Up {
+                        "up"
+                    } else {
+                        "down"
+                    }
+                );
+                status = next;
+                if !tell(&tx, &users, status).await {
+                    return;
                 }
             }
         });

@@ -103,8 +103,8 @@ fn scenario01_vip_with_label_failover_and_preemption() {
     d2.wait_gone(Duration::from_secs(5));
 }
 
-/// Ours says at start-up that strict mode without `accept` is a trap and names the fix; unlike
-/// keepalived it installs no firewall rule (so nothing is left behind either).
+/// Ours says at start-up that strict mode without `accept` drops traffic to the VIP and names the
+/// fix (keepalived says nothing); its rules live in a table of its own, gone after it stops.
 #[test]
 fn ours_differs_strict_mode_start_up_warning() {
     skip_unless_root!();
@@ -118,7 +118,7 @@ fn ours_differs_strict_mode_start_up_warning() {
     assert!(wait_until(Duration::from_secs(6), || lan.hosts[0].holds(VIP)));
     let log = d1.log_text();
     assert!(
-        log.contains("vrrp_strict without `accept`") && log.contains("Add `accept`"),
+        log.contains("vrrp_strict without `accept`") && log.contains("add `accept`"),
         "{log}"
     );
     d1.signal(Signal::SIGTERM);
