@@ -5,6 +5,8 @@
 
 mod common;
 
+use testbed::skip_unless_root;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -100,11 +102,8 @@ fn bad_packets() -> Vec<(&'static str, Vec<u8>)> {
     v
 }
 
-fn inject(ns: &str, packets: Vec<(&'static str, Vec<u8>)>) {
-    let ns = ns.to_string();
-    std::thread::spawn(move || {
-        let f = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
-        nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+fn inject(host: &testbed::Host, packets: Vec<(&'static str, Vec<u8>)>) {
+    host.run(move || {
         let s = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(255))).unwrap();
         s.bind_device(Some(b"eth0")).unwrap();
         let to: SocketAddr = (MCAST_GROUP4, 0).into();
@@ -116,7 +115,6 @@ fn inject(ns: &str, packets: Vec<(&'static str, Vec<u8>)>) {
             std::thread::sleep(Duration::from_millis(300));
         }
     })
-    .join()
     .unwrap();
 }
 
@@ -151,7 +149,7 @@ fn bad_adverts_change_nothing_and_are_counted() {
     let before_a = stats(&a);
     let before_b = stats(&b);
 
-    inject(&lan.hosts[2].ns, bad_packets());
+    inject(&lan.hosts[2].tb, bad_packets());
     std::thread::sleep(Duration::from_secs(1));
 
     let logs = format!("A:\n{}\nB:\n{}", a.log_text(), b.log_text());

@@ -4,6 +4,8 @@
 
 mod common;
 
+use testbed::skip_unless_root;
+
 use std::time::Duration;
 
 use common::{Daemon, Lan, real_keepalived_present, wait_until};
@@ -52,10 +54,7 @@ fn conf(case: Case, me: &str, peer: &str, master: bool) -> String {
 
 /// Runs election, SIGTERM hand-over and preemption with `ours_master` deciding who runs what.
 fn interop(case: Case, ours_master: bool) {
-    if !common::is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
+    skip_unless_root!();
     if !real_keepalived_present() {
         eprintln!("skipped: /usr/sbin/keepalived is not installed");
         return;

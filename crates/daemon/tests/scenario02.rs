@@ -4,6 +4,8 @@
 
 mod common;
 
+use testbed::skip_unless_root;
+
 use std::time::Duration;
 
 use common::{Daemon, Lan, under_test_is_keepalived, wait_until};

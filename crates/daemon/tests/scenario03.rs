@@ -4,6 +4,8 @@
 
 mod common;
 
+use testbed::skip_unless_root;
+
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -51,16 +53,12 @@ fn adapt(conf: &str, dir: &Path) -> String {
 }
 
 /// An SMTP sink listening on 127.0.0.1:25 inside the host's namespace.
-fn smtp_in(ns: &str) -> common::smtp::Inbox {
-    let ns = ns.to_string();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let f = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
-        nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-        let l = TcpListener::bind("127.0.0.1:25").unwrap();
-        tx.send(common::smtp::serve(l)).unwrap();
-    });
-    rx.recv().unwrap()
+fn smtp_in(host: &testbed::Host) -> common::smtp::Inbox {
+    // A socket keeps the namespace it was created in.
+    let l = host
+        .run(|| TcpListener::bind("127.0.0.1:25").unwrap())
+        .unwrap();
+    common::smtp::serve(l)
 }
 
 fn calls(dir: &Path) -> Vec<String> {
@@ -89,8 +87,8 @@ fn scenario03_tracked_script_moves_master_with_notifies_and_mail() {
     std::fs::create_dir_all(&d2dir).unwrap();
     std::fs::write(d1dir.join("nginx-up"), "").unwrap();
     std::fs::write(d2dir.join("nginx-up"), "").unwrap();
-    let mail1 = smtp_in(&lan.hosts[0].ns);
-    let mail2 = smtp_in(&lan.hosts[1].ns);
+    let mail1 = smtp_in(&lan.hosts[0].tb);
+    let mail2 = smtp_in(&lan.hosts[1].tb);
     // Priorities 100 and 99 give Master_Down_Intervals 4 ms apart: two daemons started together
     // can both time out of BACKUP (keepalived too). node1 first, as a user brings a pair up.
     let d1 = Daemon::start(lan.host("node1"), &d1dir, "d", &adapt(NODE1, &d1dir), real);

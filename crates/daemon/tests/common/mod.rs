@@ -1,93 +1,51 @@
-//! Shared pieces of the namespace tests: a LAN of namespaces (the bridge in a namespace of its
-//! own, nothing in the root namespace), daemons under test, and waiting helpers.
+//! Shared pieces of the namespace tests on top of testbed's LAN (which owns the namespaces):
+//! named hosts, daemons under test with their logs, and waiting helpers.
 #![allow(dead_code)]
 
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
+use testbed::ChildGuard;
 
-pub fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
-#[macro_export]
-macro_rules! skip_unless_root {
-    () => {
-        if !common::is_root() {
-            eprintln!("skipped: needs root");
-            return;
-        }
-    };
-}
-
-fn ip(args: &[&str]) -> Output {
-    Command::new("ip").args(args).output().expect("ip(8)")
-}
-
-/// A LAN: one bridge namespace, hosts attached through veth pairs.
+/// A testbed LAN whose hosts have names, one address each, and processes killed on drop.
 pub struct Lan {
-    pub tag: String,
-    bridge_ns: String,
     pub hosts: Vec<Host>,
+    _lan: testbed::Lan,
 }
 
 /// One host namespace with its interface on the LAN.
 pub struct Host {
-    pub ns: String,
     pub name: String,
     pub ifname: String,
     pub addr: String,
-    children: Vec<Child>,
+    /// The namespace's name (`ip netns exec`).
+    pub ns: String,
+    pub tb: testbed::Host,
+    children: Vec<ChildGuard>,
 }
 
 impl Lan {
     /// `hosts`: (name, interface name, address/prefix).
     pub fn new(hosts: &[(&str, &str, &str)]) -> Lan {
-        let tag = format!(
-            "{}x{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let bridge_ns = format!("kabr{tag}");
-        let mut lan = Lan {
-            tag: tag.clone(),
-            bridge_ns: bridge_ns.clone(),
-            hosts: vec![],
-        };
-        assert!(ip(&["netns", "add", &bridge_ns]).status.success());
-        ip(&["-n", &bridge_ns, "link", "add", "br0", "type", "bridge"]);
-        ip(&["-n", &bridge_ns, "link", "set", "br0", "up"]);
-        for (k, (name, ifname, addr)) in hosts.iter().enumerate() {
-            let ns = format!("kah{tag}{name}");
-            assert!(ip(&["netns", "add", &ns]).status.success());
-            let peer = format!("p{k}");
-            let o = ip(&[
-                "link", "add", ifname, "netns", &ns, "type", "veth", "peer", "name", &peer,
-                "netns", &bridge_ns,
-            ]);
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            ip(&[
-                "-n", &bridge_ns, "link", "set", &peer, "master", "br0", "up",
-            ]);
-            ip(&["-n", &ns, "link", "set", "lo", "up"]);
-            ip(&["-n", &ns, "link", "set", ifname, "up"]);
-            ip(&["-n", &ns, "addr", "add", addr, "dev", ifname]);
-            lan.hosts.push(Host {
-                ns,
-                name: name.to_string(),
-                ifname: ifname.to_string(),
-                addr: addr.split('/').next().unwrap_or_default().to_string(),
-                children: vec![],
-            });
-        }
-        // Let IPv6 DAD and the bridge settle.
-        std::thread::sleep(Duration::from_millis(100));
-        lan
+        let lan = testbed::Lan::new("ka").expect("testbed LAN");
+        let hosts = hosts
+            .iter()
+            .map(|(name, ifname, addr)| {
+                let tb = lan.host(ifname, &[addr]).expect("testbed host");
+                Host {
+                    name: name.to_string(),
+                    ifname: ifname.to_string(),
+                    addr: addr.split('/').next().unwrap_or_default().to_string(),
+                    ns: tb.netns().to_string(),
+                    tb,
+                    children: vec![],
+                }
+            })
+            .collect();
+        Lan { hosts, _lan: lan }
     }
 
     pub fn host(&mut self, name: &str) -> &mut Host {
@@ -97,15 +55,15 @@ impl Lan {
 
 impl Drop for Lan {
     fn drop(&mut self) {
+        // Daemons first, while their namespaces still exist: they clean up what they added.
         for h in &mut self.hosts {
             h.kill_all();
-            ip(&["netns", "del", &h.ns]);
         }
-        ip(&["netns", "del", &self.bridge_ns]);
     }
 }
 
 impl Host {
+    /// Runs `cmd` (argv, no shell) in the namespace.
     pub fn exec(&self, cmd: &[&str]) -> Output {
         Command::new("ip")
             .args(["netns", "exec", &self.ns])
@@ -114,12 +72,13 @@ impl Host {
             .unwrap()
     }
 
+    /// A shell command line's stdout, whatever its exit status.
     pub fn sh(&self, script: &str) -> String {
-        let o = self.exec(&["sh", "-c", script]);
+        let o = self.tb.exec(script).unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
-    /// Starts a process in the namespace; killed (by its pid) when the LAN is dropped.
+    /// Starts a process in the namespace, output to `log`; killed when the LAN is dropped.
     pub fn spawn(&mut self, cmd: &[&str], log: &Path) -> u32 {
         let f = std::fs::File::create(log).unwrap();
         let child = Command::new("ip")
@@ -131,24 +90,21 @@ impl Host {
             .spawn()
             .unwrap();
         let pid = child.id();
-        self.children.push(child);
+        self.children.push(ChildGuard(child));
         pid
     }
 
     pub fn kill_all(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
         self.children.clear();
     }
 
-    /// `ip addr` lines of the LAN interface holding `addr`.
+    /// Whether the LAN interface holds `addr`.
     pub fn holds(&self, addr: &str) -> bool {
         self.sh(&format!("ip -o addr show dev {}", self.ifname))
             .contains(&format!(" {addr}/"))
     }
 
+    /// The `ip -o addr` line of the LAN interface holding `addr`.
     pub fn addr_line(&self, addr: &str) -> String {
         self.sh(&format!("ip -o addr show dev {}", self.ifname))
             .lines()
