@@ -28,13 +28,14 @@ pub struct Host {
 }
 
 impl Lan {
-    /// `hosts`: (name, interface name, address/prefix).
+    /// `hosts`: (name, interface name, address/prefix; several separated by commas).
     pub fn new(hosts: &[(&str, &str, &str)]) -> Lan {
         let lan = testbed::Lan::new("ka").expect("testbed LAN");
         let hosts = hosts
             .iter()
             .map(|(name, ifname, addr)| {
-                let tb = lan.host(ifname, &[addr]).expect("testbed host");
+                let addrs: Vec<&str> = addr.split(',').collect();
+                let tb = lan.host(ifname, &addrs).expect("testbed host");
                 Host {
                     name: name.to_string(),
                     ifname: ifname.to_string(),
@@ -180,6 +181,15 @@ impl Daemon {
     /// The daemon's own pid (`ip netns exec` execs it, so the child's pid is the daemon's).
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid as i32), sig);
+    }
+
+    /// Signals the VRRP process: keepalived's forked child (its -r pid file), our only process.
+    pub fn signal_vrrp(&self, sig: nix::sys::signal::Signal) {
+        let pid = std::fs::read_to_string(self.dir.join("vrrp.pid"))
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok())
+            .unwrap_or(self.pid as i32);
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
     }
 
     /// Signals that nix's Signal cannot name (SIGRTMIN+2 for the JSON dump).
