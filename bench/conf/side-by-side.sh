@@ -1,0 +1,73 @@
+#!/bin/bash
+# Parses and validates the same generated configuration with the real `keepalived -t` and with
+# keepalived-conf's load() (crates/conf/examples/load_time.rs, release build), both inside one
+# network namespace holding the interfaces the file names (keepalived -t checks they exist).
+# Prints the median of RUNS wall-clock times for each, at N and 10*N instances (the scaling).
+# usage: side-by-side.sh [N (default 1000)] [RUNS (default 5)]    needs root and keepalived.
+set -euo pipefail
+n=${1:-1000}
+runs=${2:-5}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespace)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/kconf-side.XXXXXX)
+ns=kconf-side-$$
+cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+python3 "$here/gen.py" "$n" "$work/n1.conf" 2>/dev/null
+ifs=$(python3 "$here/gen.py" "$((n * 10))" "$work/n10.conf" 2>&1 >/dev/null)
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+for ((i = 0; i < ifs; i += 2)); do
+    if ! ip -n "$ns" link add "eth$i" type dummy 2>/dev/null; then
+        ip -n "$ns" link add "eth$i" type veth peer name "eth$((i + 1))"
+    else
+        ip -n "$ns" link add "eth$((i + 1))" type dummy
+    fi
+done
+for ((i = 0; i < ifs; i++)); do ip -n "$ns" link set "eth$i" up; done
+
+(cd "$root" && cargo build -q --release -p keepalived-conf --example load_time)
+ours_bin=$root/target/release/examples/load_time
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+keepalived_ms() {
+    local f=$1 i
+    for ((i = 0; i < runs; i++)); do
+        local t0 t1 rc
+        t0=$(date +%s%N)
+        set +e
+        ip netns exec "$ns" keepalived -t -f "$f" >/dev/null 2>&1
+        rc=$?
+        set -e
+        t1=$(date +%s%N)
+        [ "$rc" = 0 ] || echo "keepalived -t exit $rc on $f" >&2
+        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'
+    done | median
+}
+
+ours_ms() {
+    # One process, RUNS loads: the median excludes process start-up, which is ~1 ms for us.
+    ip netns exec "$ns" "$ours_bin" "$1" "$runs" | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p'
+}
+
+ours_line() { ip netns exec "$ns" "$ours_bin" "$1" 1; }
+
+k1=$(keepalived_ms "$work/n1.conf")
+o1=$(ours_ms "$work/n1.conf")
+k10=$(keepalived_ms "$work/n10.conf")
+o10=$(ours_ms "$work/n10.conf")
+
+printf 'generated: N=%d (%d vrrp_instances, %d real_servers, %s bytes) and 10N (%s bytes), %d interfaces\n' \
+    "$n" "$n" "$((n * 10))" "$(stat -c %s "$work/n1.conf")" "$(stat -c %s "$work/n10.conf")" "$ifs"
+printf 'ours on N: %s\n' "$(ours_line "$work/n1.conf")"
+printf '%-28s %12s %12s %10s\n' "median of $runs (ms)" "N=$n" "N=$((n * 10))" "10N/N"
+printf '%-28s %12s %12s %10s\n' "keepalived -t" "$k1" "$k10" "$(ratio "$k10" "$k1")"
+printf '%-28s %12s %12s %10s\n' "keepalived-conf load()" "$o1" "$o10" "$(ratio "$o10" "$o1")"
+printf '%-28s %12s %12s\n' "speed-up" "$(ratio "$k1" "$o1")x" "$(ratio "$k10" "$o10")x"
