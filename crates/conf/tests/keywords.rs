@@ -109,3 +109,62 @@ fn block_names_match_by_path_suffix() {
     assert!(same_block("vrrp_instance", "vrrp_instance"));
     assert!(!same_block("global_defs", "top level"));
 }
+
+/// The corpus (tests/corpus, with its includes) uses every keyword of the fixture in its block,
+/// so the compatibility test exercises each against keepalived. A plain brace walk: no include,
+/// parameter or generator expansion is needed for this.
+#[test]
+fn corpus_uses_every_manpage_keyword() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files = Vec::new();
+    let mut dirs = vec![corpus];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "conf" || x == "inc") {
+                files.push(p);
+            }
+        }
+    }
+    let mut used = std::collections::HashSet::new();
+    for f in files {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        let mut stack: Vec<String> = Vec::new();
+        for line in text.lines() {
+            let line = line.split(['#', '!']).next().unwrap_or("");
+            let words: Vec<&str> = line
+                .split_whitespace()
+                .skip_while(|w| w.starts_with('@'))
+                .collect();
+            let Some(first) = words.first() else { continue };
+            if *first == "}" {
+                stack.pop();
+                continue;
+            }
+            let path = if stack.is_empty() {
+                "top level".to_string()
+            } else {
+                stack.join("/")
+            };
+            used.insert((path, first.to_string()));
+            if words.contains(&"{") {
+                stack.push(first.to_string());
+            }
+        }
+    }
+    let mut unused = Vec::new();
+    for (block, keywords) in manpage() {
+        for kw in keywords {
+            if !used.contains(&(block.clone(), kw.clone())) {
+                unused.push(format!("{block} {kw}"));
+            }
+        }
+    }
+    assert!(
+        unused.is_empty(),
+        "keywords of the man page no corpus file uses:\n{}",
+        unused.join("\n")
+    );
+}
