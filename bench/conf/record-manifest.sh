@@ -2,6 +2,7 @@
 # Regenerates crates/conf/tests/corpus/MANIFEST: for each corpus/*.conf, the exit code of the real
 # `keepalived -t -f FILE`, run in a network namespace of its own holding only eth0 and eth1
 # (dummy interfaces, or a veth pair where the dummy module is missing). Needs root and keepalived.
+# keepalived's own messages for each file go to corpus/keepalived-said/FILE.txt (first 40 lines).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=$(cd "$here/../../crates/conf/tests/corpus" && pwd)
@@ -19,6 +20,8 @@ fi
 for i in lo eth0 eth1; do ip -n "$ns" link set "$i" up; done
 
 out=$corpus/MANIFEST.new
+said=$corpus/keepalived-said
+rm -rf "$said.new" && mkdir -p "$said.new"
 {
     echo "# keepalived -t -f FILE exit codes ($("$keepalived" -v 2>&1 | head -1)), in a network namespace"
     echo "# holding only eth0 and eth1. Regenerate with bench/conf/record-manifest.sh (root)."
@@ -28,11 +31,14 @@ out=$corpus/MANIFEST.new
 cd "$corpus"
 for f in *.conf; do
     set +e
-    timeout 60 ip netns exec "$ns" "$keepalived" -t -f "$corpus/$f" >/dev/null 2>&1
+    timeout 60 ip netns exec "$ns" "$keepalived" -t -f "$corpus/$f" >"$said.new/$f.txt" 2>&1
     rc=$?
     set -e
+    # What keepalived printed (first 40 lines, paths relative to the corpus), for reading only.
+    sed -i -e "s|$corpus/||g" -e '40q' "$said.new/$f.txt"
     printf '%s %d\n' "$f" "$rc" >> "$out"
 done
 mv "$out" "$corpus/MANIFEST"
+rm -rf "$said" && mv "$said.new" "$said"
 echo "$(grep -vc '^#' "$corpus/MANIFEST") files:"
 grep -v '^#' "$corpus/MANIFEST" | awk '{print $2}' | sort -n | uniq -c

@@ -261,3 +261,29 @@ fn ours_give_the_manifest_codes() {
         table.join("\n")
     );
 }
+
+/// A main file that does not exist: keepalived 2.2.7's `-t` says "Config files missing" and
+/// exits 0 (its missing-file report is only an error under include_check). We name the file in a
+/// diagnostic (issue 2, point 5); the exit code we give for it is the model's choice, printed.
+#[test]
+fn missing_main_file() {
+    let path = corpus_dir().join("no-such-file.conf");
+    let loaded = load(&path, &LoadOptions::default(), &FakeHost);
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("no-such-file.conf")),
+        "no diagnostic names the missing file:\n{}",
+        loaded.render()
+    );
+    println!(
+        "missing main file: ours exits {}, keepalived 2.2.7 exits 0",
+        loaded.exit_code()
+    );
+    if is_root() && keepalived_installed() {
+        if let Some(ns) = Netns::new() {
+            assert_eq!(ns.keepalived_t(&path), 0, "keepalived -t on a missing file");
+        }
+    }
+}
