@@ -115,6 +115,8 @@ pub struct AddrInfo {
     pub addr: IpAddr,
     pub prefix: u8,
     pub label: Option<String>,
+    /// The far end of a point-to-point address (`peer`), which the kernel keys it by.
+    pub peer: Option<IpAddr>,
     /// True when tagged with [`OUR_ADDR_PROTO`].
     pub ours: bool,
     pub valid_lft: Option<u32>,
@@ -176,6 +178,7 @@ fn addr_of(m: &AddressMessage) -> Option<AddrInfo> {
         addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         prefix: m.header.prefix_len,
         label: None,
+        peer: None,
         ours: false,
         valid_lft: None,
     };
@@ -194,6 +197,7 @@ fn addr_of(m: &AddressMessage) -> Option<AddrInfo> {
         }
     }
     info.addr = local.or(address)?;
+    info.peer = address.filter(|a| local.is_some_and(|l| l != *a));
     Some(info)
 }
 
@@ -263,12 +267,16 @@ impl Netlink {
     }
 
     /// Remove every address tagged as ours (start-up after a crash); returns what was removed.
+    /// One that cannot be removed is logged and skipped, so it does not keep the others.
     pub async fn remove_ours(&self) -> Result<Vec<AddrInfo>> {
         let mut gone = Vec::new();
         for a in self.addrs(None).await?.into_iter().filter(|a| a.ours) {
-            let spec = AddrSpec::new(a.ifindex, a.addr, a.prefix);
-            self.del_addr(&spec).await?;
-            gone.push(a);
+            let mut spec = AddrSpec::new(a.ifindex, a.addr, a.prefix);
+            spec.peer = a.peer;
+            match self.del_addr(&spec).await {
+                Ok(()) => gone.push(a),
+                Err(e) => tracing::warn!("{e}"),
+            }
         }
         Ok(gone)
     }
