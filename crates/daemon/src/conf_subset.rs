@@ -855,6 +855,20 @@ fn read_instance(
         return None;
     };
     let v6 = vips.first().is_some_and(|v: &VipLine| v.addr.is_ipv6());
+    // keepalived: the first VIP sets the instance's family; the others must match it.
+    vips.retain(|v: &VipLine| {
+        let same = v.addr.is_ipv6() == v6;
+        if !same {
+            warn(
+                n.line,
+                format!(
+                    "({name}): address family must match VRRP instance [{}/{}] - ignoring",
+                    v.addr, v.prefix
+                ),
+            );
+        }
+        same
+    });
     let Some(src) = src.or_else(|| addrs.primary(&interface, v6)) else {
         warn(
             n.line,
