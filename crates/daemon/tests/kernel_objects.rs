@@ -68,7 +68,7 @@ fn objects_present(k: &(String, String, String)) -> Result<(), String> {
             line(" fd00:95::101/64").contains("preferred_lft 0sec"),
             "excluded IPv6 with preferred_lft 0",
         ),
-        (line(" 10.95.0.101/24") != "", "excluded IPv4"),
+        (!line(" 10.95.0.101/24").is_empty(), "excluded IPv4"),
         (
             routes.contains("10.96.0.0/24 via 10.95.0.254 dev eth0") && routes.contains("metric 7"),
             "route in table 100",
