@@ -80,6 +80,14 @@ pub fn count_processes(name: &str, args: Option<&str>) -> usize {
         if !pid.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
+        // A zombie has exited: keepalived's proc connector saw it go, so it counts for nothing.
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        if stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        {
+            continue;
+        }
         let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
             continue;
         };
