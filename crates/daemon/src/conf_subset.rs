@@ -958,4 +958,108 @@ mod tests {
             Some("/etc/rc.d/init.d/nginx start")
         );
     }
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn vip_route_and_rule_lines() {
+        let v = parse_vip(&words(
+            "10.0.0.1/24 brd 10.0.0.255 dev eth1 scope link label eth1:a noprefixroute preferred_lft 0",
+        ))
+        .unwrap();
+        assert_eq!(
+            (v.prefix, v.dev.as_deref(), v.scope),
+            (24, Some("eth1"), Some(253))
+        );
+        assert_eq!(v.brd, Some([10, 0, 0, 255].into()));
+        assert_eq!(v.label.as_deref(), Some("eth1:a"));
+        assert!(v.noprefixroute && v.preferred_lft == Some(0));
+        let p = parse_vip(&words("10.0.0.2 peer 10.0.0.9")).unwrap();
+        assert_eq!((p.prefix, p.peer), (32, Some([10, 0, 0, 9].into())));
+        assert!(parse_vip(&words("10.0.0.1/24 scope bogus")).is_none());
+
+        let r = parse_route(&words(
+            "src 10.0.0.1 to 10.1.0.0/16 via 10.0.0.254 dev eth0 table 100 metric 5",
+        ))
+        .unwrap();
+        assert_eq!((r.dst, r.prefix), ([10, 1, 0, 0].into(), 16));
+        assert_eq!(
+            (r.via, r.src),
+            (Some([10, 0, 0, 254].into()), Some([10, 0, 0, 1].into()))
+        );
+        assert_eq!((r.table, r.metric, r.kind), (Some(100), Some(5), None));
+        let b = parse_route(&words("blackhole 10.2.0.0/24")).unwrap();
+        assert_eq!((b.kind, b.prefix), (Some(6), 24));
+        assert!(parse_route(&words("10.3.0.0/24 frobnicate 1")).is_none());
+
+        let u = parse_rule(&words(
+            "from fd00::/64 to fd01::1 table 7 priority 100 fwmark 3 iif eth0",
+        ))
+        .unwrap();
+        assert!(u.ipv6);
+        assert_eq!(u.to, Some(("fd01::1".parse().unwrap(), 128)));
+        assert_eq!(
+            (u.table, u.priority, u.fwmark),
+            (Some(7), Some(100), Some(3))
+        );
+        assert_eq!(u.iif.as_deref(), Some("eth0"));
+    }
+
+    #[test]
+    fn trackers_follow_scripts_in_order_and_other_family_vips_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("k.conf");
+        std::fs::write(
+            &f,
+            "vrrp_script s { script /bin/true }\n\
+             vrrp_track_file tf { file /tmp/x\n weight -3 }\n\
+             vrrp_track_process tp { process nginx -g x\n weight 5 reverse\n quorum 2 }\n\
+             vrrp_instance V { interface eth0\n virtual_router_id 9\n\
+             track_interface { eth1 weight -20\n eth2 }\n track_file { tf }\n\
+             track_process { tp }\n track_script { s }\n\
+             virtual_ipaddress { 10.0.0.1/24\n fd00::1/64 }\n\
+             virtual_ipaddress_excluded { fd00::2/64 }\n\
+             virtual_routes { 10.9.0.0/24 via 10.0.0.254 }\n\
+             virtual_rules { from 10.0.0.1 table 9 }\n}\n",
+        )
+        .unwrap();
+        let r = read(&f, &Fixed).unwrap();
+        let i = &r.instances[0];
+        assert_eq!(
+            i.tracked,
+            [
+                Tracked::Script("s".into()),
+                Tracked::Interface("eth1".into()),
+                Tracked::Interface("eth2".into()),
+                Tracked::File("tf".into()),
+                Tracked::Process("tp".into()),
+            ]
+        );
+        let w: Vec<(i32, bool)> = i
+            .cfg
+            .trackers
+            .iter()
+            .map(|t| (t.weight, t.reverse))
+            .collect();
+        assert_eq!(
+            w,
+            [(0, false), (-20, false), (0, false), (-3, false), (5, true)]
+        );
+        assert_eq!(r.processes[0].args.as_deref(), Some("-g x"));
+        assert_eq!(r.processes[0].quorum, 2);
+        assert_eq!(
+            i.vips.len(),
+            1,
+            "the IPv6 VIP does not match the instance's family"
+        );
+        assert!(
+            r.diagnostics
+                .iter()
+                .any(|d| d.contains("address family must match"))
+        );
+        assert_eq!(i.cfg.excluded_vips, ["fd00::2".parse::<IpAddr>().unwrap()]);
+        assert!(i.cfg.has_routes && i.cfg.has_rules);
+    }
 }
