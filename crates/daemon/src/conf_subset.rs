@@ -232,10 +232,19 @@ pub struct Globals {
     pub vip_lifetime_off: bool,
 }
 
+/// static_ipaddress, static_routes and static_rules: set at start, removed at stop.
+#[derive(Debug, Clone, Default)]
+pub struct Statics {
+    pub addrs: Vec<VipLine>,
+    pub routes: Vec<RouteLine>,
+    pub rules: Vec<RuleLine>,
+}
+
 /// The VRRP side of a keepalived.conf.
 #[derive(Debug, Clone, Default)]
 pub struct Read {
     pub globals: Globals,
+    pub statics: Statics,
     pub scripts: Vec<ScriptSpec>,
     pub files: Vec<TrackFileSpec>,
     pub processes: Vec<TrackProcessSpec>,
@@ -418,6 +427,43 @@ pub fn read(path: &Path, addrs: &dyn Addresses) -> std::io::Result<Read> {
             Some("vrrp_track_process") => {
                 if let Some(p) = read_track_process(n, &mut |l, m| diags.push(warn(l, m))) {
                     r.processes.push(p);
+                }
+            }
+            Some("static_ipaddress") => {
+                for v in n.block.iter().flatten() {
+                    match parse_vip(&v.words) {
+                        Some(a) if a.dev.is_some() => r.statics.addrs.push(a),
+                        Some(_) => diags.push(warn(
+                            v.line,
+                            format!(
+                                "static address `{}` needs a dev; ignored",
+                                v.words.join(" ")
+                            ),
+                        )),
+                        None => {
+                            diags.push(warn(v.line, format!("bad address `{}`", v.words.join(" "))))
+                        }
+                    }
+                }
+            }
+            Some("static_routes") => {
+                for v in n.block.iter().flatten() {
+                    match parse_route(&v.words) {
+                        Some(x) => r.statics.routes.push(x),
+                        None => {
+                            diags.push(warn(v.line, format!("bad route `{}`", v.words.join(" "))))
+                        }
+                    }
+                }
+            }
+            Some("static_rules") => {
+                for v in n.block.iter().flatten() {
+                    match parse_rule(&v.words) {
+                        Some(x) => r.statics.rules.push(x),
+                        None => {
+                            diags.push(warn(v.line, format!("bad rule `{}`", v.words.join(" "))))
+                        }
+                    }
                 }
             }
             Some("vrrp_instance") => {}

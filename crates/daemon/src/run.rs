@@ -222,6 +222,13 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     } else {
         shell.with_vip_lifetime(lifetime)
     };
+    let shell = match shell.with_statics(&read.statics) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("static_ipaddress/routes/rules: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let plan = Plan {
         instances: read
             .instances
@@ -247,6 +254,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     if let Err(e) = shell.remove_leftovers().await {
         tracing::error!("{e}");
     }
+    shell.add_statics().await;
     if let Err(e) = crate::shell::watch_links(&system, tx.clone()) {
         tracing::error!("link monitor: {e}; track_interface and FAULT on link down are off");
     }

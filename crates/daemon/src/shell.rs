@@ -15,7 +15,7 @@ use keepalived_vrrp::packet::{AuthConfig, Packet};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::conf_subset::{Addresses, InstanceRead, RouteLine, RuleLine, VipLine};
+use crate::conf_subset::{Addresses, InstanceRead, RouteLine, RuleLine, Statics, VipLine};
 use crate::engine::{Input, Shell};
 use crate::error::{Error, Result};
 
@@ -175,6 +175,8 @@ pub struct LinuxShell {
     /// Refreshers keeping each master's VIP lifetimes from running out, per (instance, excluded).
     refresh: HashMap<(usize, bool), AbortHandle>,
     firewall: Option<Firewall>,
+    /// static_ipaddress/routes/rules, resolved.
+    statics: (Vec<AddrSpec>, Vec<RouteSpec>, Vec<RuleSpec>),
 }
 
 impl LinuxShell {
@@ -255,7 +257,53 @@ impl LinuxShell {
             vip_lifetime: None,
             refresh: HashMap::new(),
             firewall,
+            statics: Default::default(),
         })
+    }
+
+    /// static_ipaddress/routes/rules to set by [`LinuxShell::add_statics`] and remove on stop.
+    pub fn with_statics(mut self, statics: &Statics) -> Result<Self> {
+        let system = &self.system;
+        let addrs = statics
+            .addrs
+            .iter()
+            .map(|a| {
+                let dev = a.dev.as_deref().unwrap_or_default();
+                addr_spec(system, a, ifindex_of(system, dev)?)
+            })
+            .collect::<Result<_>>()?;
+        let routes = statics
+            .routes
+            .iter()
+            .map(|r| {
+                let mut s = route_spec(system, r, 0)?;
+                s.ifindex = s.ifindex.filter(|i| *i != 0);
+                Ok(s)
+            })
+            .collect::<Result<_>>()?;
+        let rules = statics.rules.iter().map(rule_spec).collect();
+        self.statics = (addrs, routes, rules);
+        Ok(self)
+    }
+
+    /// Sets the static addresses, routes and rules (after [`LinuxShell::remove_leftovers`]).
+    pub async fn add_statics(&self) {
+        let (addrs, routes, rules) = &self.statics;
+        for a in addrs {
+            if let Err(e) = self.nl.add_addr(a, true).await {
+                tracing::error!("static address: {e}");
+            }
+        }
+        for r in routes {
+            if let Err(e) = self.nl.add_route(r).await {
+                tracing::error!("static route: {e}");
+            }
+        }
+        for r in rules {
+            if let Err(e) = self.nl.add_rule(r).await {
+                tracing::error!("static rule: {e}");
+            }
+        }
     }
 
     /// VIPs get a valid lifetime of `secs` that a refresher renews every second while this
@@ -581,6 +629,16 @@ impl Shell for LinuxShell {
             && let Err(e) = fw.uninstall().await
         {
             tracing::error!("{e}");
+        }
+        let (addrs, routes, rules) = &self.statics;
+        for r in rules {
+            let _ = self.nl.del_rule(r).await;
+        }
+        for r in routes {
+            let _ = self.nl.del_route(r).await;
+        }
+        for a in addrs {
+            let _ = self.nl.del_addr(a).await;
         }
     }
 }

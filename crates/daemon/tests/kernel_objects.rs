@@ -193,3 +193,39 @@ fn ours_differs_peer_vip_removed_on_sigterm() {
         assert!(!addrs.contains("10.95.0.102"), "{addrs}\n{}", d.log_text());
     }
 }
+
+/// static_ipaddress, static_routes and static_rules: set at start whatever the VRRP state,
+/// removed at stop (as keepalived 2.2.7 does).
+#[test]
+fn statics_set_at_start_and_removed_at_stop() {
+    skip_unless_root!();
+    let real = under_test_is_keepalived();
+    let dir = tempfile::tempdir().unwrap();
+    let mut lan = lan();
+    let c = format!(
+        "static_ipaddress {{\n  10.95.0.150/24 dev eth0\n}}\n\
+         static_routes {{\n  10.99.0.0/24 via 10.95.0.254 dev eth0\n}}\n\
+         static_rules {{\n  from 10.95.0.150 table 100 priority 2000\n}}\n{}",
+        conf(49, false).replace("state MASTER", "state BACKUP")
+    );
+    let d = Daemon::start(lan.host("node"), dir.path(), "d", &c, real);
+    let present = |lan: &Lan| {
+        let (a, r, u) = kernel(lan);
+        a.contains(" 10.95.0.150/24")
+            && r.contains("10.99.0.0/24 via 10.95.0.254")
+            && u.contains("2000:\tfrom 10.95.0.150 lookup 100")
+    };
+    assert!(
+        wait_until(Duration::from_secs(5), || present(&lan)),
+        "{:?}\n{}",
+        kernel(&lan),
+        d.log_text()
+    );
+    d.signal(Signal::SIGTERM);
+    assert!(d.wait_gone(Duration::from_secs(5)));
+    let (a, r, u) = kernel(&lan);
+    assert!(
+        !a.contains("10.95.0.150") && !r.contains("10.99.0.0") && !u.contains("2000:"),
+        "{a}\n{r}\n{u}"
+    );
+}
