@@ -106,3 +106,46 @@ fn ours_differs_track_process_in_a_namespace() {
     d.signal(Signal::SIGTERM);
     assert!(d.wait_gone(Duration::from_secs(5)));
 }
+
+/// track_interface with a weight: the link going down lowers the master's priority below the
+/// backup's, which takes over; back up, the master preempts again.
+#[test]
+fn weighted_track_interface_moves_the_master() {
+    skip_unless_root!();
+    let real = under_test_is_keepalived();
+    let dir = tempfile::tempdir().unwrap();
+    let mut lan = Lan::new(&[("a", "eth0", "10.98.0.1/24"), ("b", "eth0", "10.98.0.2/24")]);
+    lan.hosts[0].sh(
+        "ip link add trk0 type veth peer name trk1 && ip link set trk1 up && ip link set trk0 up",
+    );
+    let inst = |state: &str, prio: u8, track: &str| {
+        format!(
+            "vrrp_instance VI_1 {{\n  state {state}\n  interface eth0\n  virtual_router_id 50\n  \
+             priority {prio}\n  advert_int 1\n{track}  virtual_ipaddress {{\n    {VIP}/24\n  }}\n}}\n"
+        )
+    };
+    let ca = inst(
+        "MASTER",
+        150,
+        "  track_interface {\n    trk0 weight -60\n  }\n",
+    );
+    let a = Daemon::start(lan.host("a"), dir.path(), "a", &ca, real);
+    let b = Daemon::start(
+        lan.host("b"),
+        dir.path(),
+        "b",
+        &inst("BACKUP", 100, ""),
+        real,
+    );
+    let logs = || format!("A:\n{}\nB:\n{}", a.log_text(), b.log_text());
+    let only = |n: usize| lan.hosts[n].holds(VIP) && !lan.hosts[1 - n].holds(VIP);
+    assert!(wait_until(Duration::from_secs(8), || only(0)), "{}", logs());
+    lan.hosts[0].sh("ip link set trk0 down");
+    assert!(wait_until(Duration::from_secs(6), || only(1)), "{}", logs());
+    lan.hosts[0].sh("ip link set trk0 up");
+    assert!(wait_until(Duration::from_secs(6), || only(0)), "{}", logs());
+    a.signal(Signal::SIGTERM);
+    b.signal(Signal::SIGTERM);
+    a.wait_gone(Duration::from_secs(5));
+    b.wait_gone(Duration::from_secs(5));
+}
