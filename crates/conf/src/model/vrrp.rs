@@ -231,6 +231,8 @@ pub struct Track {
     pub reverse: bool,
     /// Whether `weight` was written on this line.
     pub weight_given: bool,
+    /// Whether `reverse`/`noreverse` was written; if not, the tracked object's direction holds.
+    pub reverse_given: bool,
     pub span: Span,
 }
 
@@ -974,7 +976,7 @@ fn read_script(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                 };
                 if let Some(extra) = c.arg(1) {
                     r.push(
-                        Diagnostic::warning(
+                        Diagnostic::advice(
                             Some(extra.span),
                             format!(
                                 "only '{}' is run: '{}' and after are not its arguments",
@@ -1097,7 +1099,7 @@ fn read_script(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
     }
     if cfg.vrrp.scripts.iter().any(|o| o.name == s.name) {
         // keepalived keeps both and finds the first by name.
-        r.push(Diagnostic::warning(
+        r.push(Diagnostic::advice(
             Some(node.span()),
             format!(
                 "vrrp_script {} is defined twice: the first one is used",
@@ -1497,6 +1499,7 @@ fn read_tracks(r: &mut Reader<'_>, node: &Node, owner: &str, kind: &str) -> Vec<
             weight: 0,
             reverse: false,
             weight_given: false,
+            reverse_given: false,
             span: l.span(),
         };
         if let Some(opt) = l.arg(0) {
@@ -1571,8 +1574,11 @@ fn read_tracks(r: &mut Reader<'_>, node: &Node, owner: &str, kind: &str) -> Vec<
             }
             if let Some(o) = l.arg(2) {
                 match o.text.as_str() {
-                    "reverse" => t.reverse = true,
-                    "noreverse" if kind != "track_interface" => t.reverse = false,
+                    "reverse" => {
+                        t.reverse = true;
+                        t.reverse_given = true;
+                    }
+                    "noreverse" if kind != "track_interface" => t.reverse_given = true,
                     other => {
                         let mut d = Diagnostic::error(
                             Some(o.span),
@@ -2833,6 +2839,8 @@ fn resolve_scripts(
         }
         if !t.weight_given {
             t.weight = s.weight;
+        }
+        if !t.reverse_given {
             t.reverse = s.weight_reverse;
         }
         true
@@ -2872,6 +2880,8 @@ fn resolve_files(
         }
         if !t.weight_given {
             t.weight = f.weight;
+        }
+        if !t.reverse_given {
             t.reverse = f.weight_reverse;
         }
         true
@@ -2913,6 +2923,8 @@ fn resolve_processes(
         }
         if !t.weight_given {
             t.weight = p.weight;
+        }
+        if !t.reverse_given {
             t.reverse = p.weight_reverse;
         }
         true
