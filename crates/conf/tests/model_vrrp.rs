@@ -62,9 +62,11 @@ fn strict() -> VrrpContext {
     }
 }
 
+/// `enable_script_security` and `script_user root`.
 fn secure() -> VrrpContext {
     VrrpContext {
         script_security: true,
+        script_user: Some("root".to_string()),
         ..VrrpContext::default()
     }
 }
@@ -235,9 +237,8 @@ vrrp_instance VI_1 {
 #[test]
 fn every_instance_keyword_is_read_with_its_value() {
     let ctx = VrrpContext {
-        script_security: true,
         bfd_names: Some(vec!["bfd1".to_string()]),
-        ..VrrpContext::default()
+        ..secure()
     };
     let (cfg, diags) = load_ctx(EVERY_INSTANCE_KEYWORD, &ctx, &ip::IpContext::default());
     // keepalived itself objects to these two (as its -t does): unicast_ttl without peers, and
@@ -1872,4 +1873,59 @@ fn dump_corpus() {
             println!("  {}", describe(d));
         }
     }
+}
+
+#[test]
+fn script_users_must_exist() {
+    let text = "vrrp_script chk {\n script /bin/true\n user nosuchuser_ka\n}\n\
+                vrrp_script ok {\n script /bin/true\n user root root\n}\n\
+                vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n\
+                track_script {\n  chk\n  ok\n }\n notify_master /bin/true nosuchuser_ka\n}\n";
+    let (cfg, diags) = load_ctx(text, &secure(), &ip::IpContext::default());
+    expect(
+        &diags,
+        Severity::Error,
+        1,
+        "user nosuchuser_ka does not exist",
+    );
+    expect(
+        &diags,
+        Severity::Advice,
+        19,
+        "user nosuchuser_ka does not exist",
+    );
+    // The removed script's track line gets no second diagnostic.
+    assert!(
+        !diags.iter().any(|d| d.message.contains("not found")),
+        "{}",
+        all(&diags)
+    );
+    assert_eq!(cfg.vrrp.scripts.len(), 1);
+    assert_eq!(cfg.vrrp.instances[0].track_scripts.len(), 1);
+    assert!(cfg.vrrp.instances[0].notify_master.is_none());
+
+    // Script security without script_user needs user keepalived_script (absent here).
+    if !std::fs::read_to_string("/etc/passwd")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("keepalived_script:"))
+    {
+        let text = "vrrp_script chk {\n script /bin/true\n}\n";
+        let without_user = VrrpContext {
+            script_user: None,
+            ..secure()
+        };
+        let (cfg, diags) = load_ctx(text, &without_user, &ip::IpContext::default());
+        expect(&diags, Severity::Error, 2, "no script_user is set");
+        assert!(cfg.vrrp.scripts.is_empty());
+        let (_, diags) = load_ctx(text, &secure(), &ip::IpContext::default());
+        clean(&diags);
+    }
+}
+
+#[test]
+fn unicast_peer_ttl_out_of_range_is_an_error() {
+    let l = load_text(&instance(" unicast_peer {\n  10.0.0.6 min_ttl 300\n }"));
+    expect(&l.diagnostics, Severity::Error, 8, "takes a number 0-255");
+    assert_eq!(l.config.vrrp.instances[0].unicast_peers[0].min_ttl, 0);
 }

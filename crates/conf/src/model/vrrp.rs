@@ -2507,14 +2507,16 @@ fn read_peer(r: &mut Reader<'_>, l: &Node, inst: &mut Instance) -> Option<Unicas
             }
             inst.check_unicast_src = true;
         } else {
-            // keepalived skips a value that is not a number 0-255 without a word.
-            r.push(Diagnostic::advice(
-                Some(val.span),
-                format!(
-                    "({n}) `{}` takes a number 0-255: '{}' is ignored",
-                    opt.text, val.text
-                ),
-            ));
+            r.push(
+                Diagnostic::error(
+                    Some(val.span),
+                    format!(
+                        "({n}) `{}` takes a number 0-255, not '{}'",
+                        opt.text, val.text
+                    ),
+                )
+                .note("keepalived ignores this option"),
+            );
         }
         i += 2;
     }
@@ -2604,6 +2606,8 @@ pub struct VrrpContext {
     pub dynamic_interfaces: bool,
     /// `enable_script_security`.
     pub script_security: bool,
+    /// `script_user` (global default user of scripts).
+    pub script_user: Option<String>,
     /// `vrrp_version` (default 2).
     pub vrrp_version: u8,
     /// bfd_instance names (for track_bfd); `None` when unknown (no check).
@@ -2616,6 +2620,7 @@ impl Default for VrrpContext {
             strict: false,
             dynamic_interfaces: false,
             script_security: false,
+            script_user: None,
             vrrp_version: 2,
             bfd_names: None,
         }
@@ -2641,11 +2646,16 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
     let vrrp = &mut cfg.vrrp;
     let iface = |name: &str| ctx.dynamic_interfaces || sys.interface_exists(name);
 
+    // Scripts whose user cannot be set are removed by keepalived while reading; their tracks
+    // then vanish without a second word.
+    let removed = check_script_users(r, vrrp, ctx);
+
     // References resolve at parse time in keepalived, so an object defined after its use is as
     // unknown as one never defined.
     for inst in &mut vrrp.instances {
         let owner = inst.name.clone();
         let at = inst.span;
+        inst.track_scripts.retain(|t| !removed.contains(&t.name));
         resolve_scripts(r, &mut inst.track_scripts, &vrrp.scripts, &owner, at);
         resolve_files(r, &mut inst.track_files, &vrrp.track_files, &owner, at);
         resolve_processes(
@@ -2674,6 +2684,7 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
     for g in &mut vrrp.sync_groups {
         let owner = g.name.clone();
         let at = g.span;
+        g.track_scripts.retain(|t| !removed.contains(&t.name));
         resolve_scripts(r, &mut g.track_scripts, &vrrp.scripts, &owner, at);
         resolve_files(r, &mut g.track_files, &vrrp.track_files, &owner, at);
         resolve_processes(r, &mut g.track_processes, &vrrp.track_processes, &owner, at);
@@ -2801,6 +2812,112 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
 
     check_duplicate_vrids(r, &vrrp.instances);
     check_programs(r, vrrp, sys, ctx);
+}
+
+/// Whether the host's /etc/passwd (`group` false) or /etc/group (`group` true) has `name`;
+/// `None` when the file cannot be read (then nothing is checked).
+// keepalived asks getpwnam/getgrnam; the local files answer for the users scripts run as.
+fn account_exists(name: &str, group: bool) -> Option<bool> {
+    let file = if group { "/etc/group" } else { "/etc/passwd" };
+    let text = std::fs::read_to_string(file).ok()?;
+    Some(name.parse::<u32>().is_ok() || text.lines().any(|l| l.split(':').next() == Some(name)))
+}
+
+/// keepalived's user/group checks of vrrp_script and notify commands: an unknown user removes a
+/// vrrp_script (error) or drops a notify (a log line only); with script security on and no
+/// script_user, the default user `keepalived_script` must exist. Returns the removed scripts.
+fn check_script_users(r: &mut Reader<'_>, vrrp: &mut Vrrp, ctx: &VrrpContext) -> Vec<String> {
+    let missing = |user: &str, group: Option<&str>| -> Option<String> {
+        if account_exists(user, false) == Some(false) {
+            return Some(format!("user {user} does not exist"));
+        }
+        match group {
+            Some(g) if account_exists(g, true) == Some(false) => {
+                Some(format!("group {g} does not exist"))
+            }
+            _ => None,
+        }
+    };
+    let default_missing = ctx.script_security
+        && ctx.script_user.is_none()
+        && account_exists("keepalived_script", false) == Some(false);
+    let mut default_reported = false;
+    let mut report_default = |r: &mut Reader<'_>, span: Span| {
+        if !default_reported {
+            default_reported = true;
+            r.push(
+                Diagnostic::error(
+                    Some(span),
+                    "scripts have no user to run as: script security is on, no script_user is set and user keepalived_script does not exist",
+                )
+                .help("set `script_user USER` in global_defs, create user keepalived_script, or give `user USER` in the script")
+                .note("keepalived removes vrrp_scripts and drops notify scripts without a user"),
+            );
+        }
+    };
+    let mut removed = Vec::new();
+    vrrp.scripts.retain(|s| {
+        let span = s.command.as_ref().map(|c| c.span).unwrap_or(s.span);
+        if let Some(u) = &s.user {
+            if let Some(why) = missing(u, s.group.as_deref()) {
+                r.push(
+                    Diagnostic::error(Some(s.span), format!("vrrp_script {}: {why}", s.name))
+                        .help("give an existing user (and group) after `user`")
+                        .note("keepalived removes this vrrp_script"),
+                );
+                removed.push(s.name.clone());
+                return false;
+            }
+        } else if default_missing {
+            report_default(r, span);
+            removed.push(s.name.clone());
+            return false;
+        }
+        true
+    });
+    let notifies = vrrp
+        .instances
+        .iter_mut()
+        .flat_map(|i| {
+            [
+                &mut i.notify_master,
+                &mut i.notify_backup,
+                &mut i.notify_fault,
+                &mut i.notify_stop,
+                &mut i.notify_deleted_script,
+                &mut i.notify,
+                &mut i.notify_master_rx_lower_pri,
+            ]
+        })
+        .chain(vrrp.sync_groups.iter_mut().flat_map(|g| {
+            [
+                &mut g.notify_master,
+                &mut g.notify_backup,
+                &mut g.notify_fault,
+                &mut g.notify_stop,
+                &mut g.notify,
+            ]
+        }));
+    for slot in notifies {
+        let Some(cmd) = slot else { continue };
+        if let Some(u) = &cmd.user {
+            if let Some(why) = missing(u, cmd.group.as_deref()) {
+                r.push(
+                    Diagnostic::advice(
+                        Some(cmd.span),
+                        format!("notify script {}: {why}", cmd.line),
+                    )
+                    .help("give an existing user (and group) after the script")
+                    .note("keepalived drops this notify script with only a log line"),
+                );
+                *slot = None;
+            }
+        } else if default_missing {
+            report_default(r, cmd.span);
+            *slot = None;
+        }
+    }
+    removed
 }
 
 fn resolve_scripts(
