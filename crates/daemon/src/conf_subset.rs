@@ -207,6 +207,10 @@ pub struct InstanceRead {
     /// Every tracked object, index for index with `cfg.trackers`.
     pub tracked: Vec<Tracked>,
     pub accept: bool,
+    /// `use_vmac [name]`: the macvlan's name (keepalived's default `vrrp.<VRID>`).
+    pub vmac: Option<String>,
+    /// `vmac_xmit_base`: adverts go out (and come in) on the base interface.
+    pub vmac_xmit_base: bool,
 }
 
 /// global_defs as far as the daemon uses it.
@@ -716,6 +720,8 @@ fn read_instance(
     let mut nopreempt = false;
     let mut preempt_delay = Duration::ZERO;
     let mut accept = !g.strict;
+    let mut vmac: Option<Option<String>> = None;
+    let mut vmac_xmit_base = false;
     let mut smtp = None;
     for c in n.block.iter().flatten() {
         let arg = c.words.get(1).cloned().unwrap_or_default();
@@ -884,6 +890,8 @@ fn read_instance(
             Some("nopreempt") => nopreempt = true,
             Some("preempt_delay") => preempt_delay = secs(&arg).unwrap_or_default(),
             Some("accept") => accept = true,
+            Some("use_vmac") => vmac = Some(c.words.get(1).cloned()),
+            Some("vmac_xmit_base") => vmac_xmit_base = true,
             Some("no_accept") => accept = false,
             Some(k) => warn(
                 c.line,
@@ -963,6 +971,8 @@ fn read_instance(
         track_scripts: names,
         tracked,
         accept,
+        vmac: vmac.map(|n| n.unwrap_or_else(|| format!("vrrp.{vrid}"))),
+        vmac_xmit_base,
     })
 }
 

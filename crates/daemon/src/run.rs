@@ -102,7 +102,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             return ExitCode::from(1);
         }
     };
-    let system = match Interfaces::read(&nl).await {
+    let mut system = match Interfaces::read(&nl).await {
         Ok(s) => s,
         Err(e) => {
             tracing::error!("reading the interfaces: {e}");
@@ -210,6 +210,20 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         .max()
         .unwrap_or(3)
         .max(3);
+    let vmacs = match crate::shell::create_vmacs(&nl, &mut read.instances, &system).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    if !vmacs.is_empty() {
+        match Interfaces::read(&nl).await {
+            Ok(s) => system = s,
+            Err(e) => tracing::error!("reading the interfaces: {e}"),
+        }
+    }
+    let nl_for_stop = nl.clone();
     let shell = match LinuxShell::open(nl, &read.instances, &system, true, tx.clone()) {
         Ok(s) => s.with_garp_interval(read.globals.garp_interval, read.globals.gna_interval),
         Err(e) => {
@@ -277,6 +291,11 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     };
     let mut engine = Engine::new(plan, shell, notifier).with_dropped(dropped);
     engine.run(rx, controls).await;
+    for v in vmacs {
+        if let Err(e) = v.remove(&nl_for_stop).await {
+            tracing::error!("removing a VMAC: {e}");
+        }
+    }
     ExitCode::SUCCESS
 }
 

@@ -682,3 +682,49 @@ pub fn watch_links(system: &Interfaces, tx: mpsc::Sender<Input>) -> Result<()> {
     });
     Ok(())
 }
+
+/// use_vmac: creates each instance's macvlan (replacing one a crashed run left) and points the
+/// instance at it: adverts and VIPs on the VMAC, or with `vmac_xmit_base` adverts on the base and
+/// VIPs on the VMAC. IPv4 instances only in this build.
+pub async fn create_vmacs(
+    nl: &Netlink,
+    instances: &mut [InstanceRead],
+    system: &Interfaces,
+) -> Result<Vec<keepalived_sys::vmac::Vmac>> {
+    let mut made: Vec<keepalived_sys::vmac::Vmac> = Vec::new();
+    for i in instances.iter_mut() {
+        let Some(name) = i.vmac.clone() else { continue };
+        if i.cfg.src.is_ipv6() {
+            tracing::warn!(
+                "({}) use_vmac with IPv6 is not handled by this build; ignored",
+                i.cfg.name
+            );
+            i.vmac = None;
+            continue;
+        }
+        if !made.iter().any(|v| v.link.name == name) {
+            if let Some(old) = system.by_name.get(&name) {
+                tracing::warn!("Removing VMAC {name} left behind by a previous run");
+                nl.del_link(old.index).await.map_err(sys)?;
+            }
+            let base =
+                nl.link(&i.interface).await.map_err(sys)?.ok_or_else(|| {
+                    Error::Other(format!("interface {} does not exist", i.interface))
+                })?;
+            let v = keepalived_sys::vmac::Vmac::create(nl, &base, &name, i.cfg.vrid, false)
+                .await
+                .map_err(sys)?;
+            made.push(v);
+        }
+        if i.vmac_xmit_base {
+            for v in i.vips.iter_mut().chain(i.excluded.iter_mut()) {
+                if v.dev.is_none() {
+                    v.dev = Some(name.clone());
+                }
+            }
+        } else {
+            i.interface = name;
+        }
+    }
+    Ok(made)
+}
