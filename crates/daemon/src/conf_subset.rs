@@ -244,10 +244,19 @@ pub struct Statics {
     pub rules: Vec<RuleLine>,
 }
 
+/// A `vrrp_sync_group`: its members (indices into `Read::instances`) and notifies.
+#[derive(Debug, Clone)]
+pub struct GroupRead {
+    pub name: String,
+    pub members: Vec<usize>,
+    pub scripts: Scripts,
+}
+
 /// The VRRP side of a keepalived.conf.
 #[derive(Debug, Clone, Default)]
 pub struct Read {
     pub globals: Globals,
+    pub groups: Vec<GroupRead>,
     pub statics: Statics,
     pub scripts: Vec<ScriptSpec>,
     pub files: Vec<TrackFileSpec>,
@@ -423,6 +432,7 @@ pub fn read(path: &Path, addrs: &dyn Addresses) -> std::io::Result<Read> {
                     r.scripts.push(s);
                 }
             }
+            Some("vrrp_sync_group") => {}
             Some("vrrp_track_file") => {
                 if let Some(f) = read_track_file(n, &mut |l, m| diags.push(warn(l, m))) {
                     r.files.push(f);
@@ -494,6 +504,13 @@ pub fn read(path: &Path, addrs: &dyn Addresses) -> std::io::Result<Read> {
                     diags.push(warn(n.line, "instance ignored".into()))
                 }
             }
+        }
+    }
+    for n in &nodes {
+        if n.words.first().map(String::as_str) == Some("vrrp_sync_group")
+            && let Some(g) = read_group(n, &r.instances, &mut |l, m| diags.push(warn(l, m)))
+        {
+            r.groups.push(g);
         }
     }
     r.diagnostics = diags;
@@ -682,6 +699,55 @@ fn read_track_process(n: &Node, warn: &mut dyn FnMut(usize, String)) -> Option<T
         p.args = Some(rest.join(" "));
     }
     Some(p)
+}
+
+fn read_group(
+    n: &Node,
+    instances: &[InstanceRead],
+    warn: &mut dyn FnMut(usize, String),
+) -> Option<GroupRead> {
+    let name = n.words.get(1)?.clone();
+    let mut g = GroupRead {
+        name,
+        members: vec![],
+        scripts: Scripts::default(),
+    };
+    for c in n.block.iter().flatten() {
+        let rest = || c.words[1..].join(" ");
+        match c.words.first().map(String::as_str) {
+            Some("group") => {
+                for m in c.block.iter().flatten().flat_map(|m| m.words.iter()) {
+                    match instances.iter().position(|i| &i.cfg.name == m) {
+                        Some(k) if !g.members.contains(&k) => g.members.push(k),
+                        Some(_) => {}
+                        None => warn(
+                            c.line,
+                            format!("vrrp_sync_group {}: no vrrp_instance {m}", g.name),
+                        ),
+                    }
+                }
+            }
+            Some("notify_master") => g.scripts.master = Some(rest()),
+            Some("notify_backup") => g.scripts.backup = Some(rest()),
+            Some("notify_fault") => g.scripts.fault = Some(rest()),
+            Some("notify_stop") => g.scripts.stop = Some(rest()),
+            Some("notify") => g.scripts.generic = Some(rest()),
+            Some("smtp_alert") => g.scripts.smtp_alert = true,
+            Some(k) => warn(
+                c.line,
+                format!("vrrp_sync_group keyword `{k}` is not handled by this build; ignored"),
+            ),
+            None => {}
+        }
+    }
+    if g.members.is_empty() {
+        warn(
+            n.line,
+            format!("vrrp_sync_group {} has no members; ignored", g.name),
+        );
+        return None;
+    }
+    Some(g)
 }
 
 /// The named trackers an instance may refer to.

@@ -263,7 +263,17 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
                     .collect(),
             })
             .collect(),
-        groups: vec![],
+        groups: read
+            .groups
+            .iter()
+            .map(|g| crate::engine::GroupSpec {
+                cfg: keepalived_vrrp::SyncGroupConfig {
+                    name: g.name.clone(),
+                    members: g.members.clone(),
+                },
+                scripts: g.scripts.clone(),
+            })
+            .collect(),
     };
     if let Err(e) = shell.remove_leftovers().await {
         tracing::error!("{e}");
