@@ -211,7 +211,7 @@ vrrp_instance VI_1 {
         blackhole 192.168.114.0/24 dev eth0 no_track
     }
     virtual_rules {
-        from 192.168.2.0/24 to 10.0.0.0/8 table 1 preference 200 iif eth0 oif eth1 tos 0x10 fwmark 0x10/0xff uidrange 1000-1999 ipproto tcp sport 1000-2000 dport 80
+        from 192.168.2.0/24 to 10.0.0.0/8 table 1 preference 200 iif eth0 oif eth1 tos 0x10 fwmark 0x10/0xff uidrange 1000-1999 ipproto tcp sport 1000-2000 dport 80-80
         not from all l3mdev preference 300 no_track protocol 99
     }
     no_accept
@@ -1417,7 +1417,7 @@ fn route_lines() {
         " virtual_routes {\n  10.2.0.0/16 via 10.0.0.254\n  10.3.0.0/16 gw 10.0.0.254 dev eth0 or 10.0.0.253\n\
          10.4.0.0/16 dev eth0 nexthop via 10.0.0.1 dev eth0 weight 2 onlink nexthop via 10.0.0.2 dev eth1\n\
          unreachable default dev eth0 table main protocol bird\n  10.5.0.0/16 dev eth0 via 2001:db8::1\n\
-         10.6.0.0/16 dev eth0 tabel 5\n  via 10.0.0.1 dev eth0\n  inet6 default dev eth0 pref high expires 30\n\
+         10.6.0.0/16 dev eth0 tabel 5\n  via 10.0.0.1 dev eth0\n  2001:db8::/32 inet6 default dev eth0 pref high expires 30\n\
          10.7.0.0/16 dev eth0 realms PQA/0x14\n  10.8.0.0/16 dev eth9\n }",
     ));
     let d = &l.diagnostics;
@@ -1450,7 +1450,9 @@ fn route_lines() {
     assert_eq!(r[3].dst.addr, None);
     assert_eq!(r[3].table, 254);
     assert_eq!(r[3].protocol, Some(ip::RTPROT_KEEPALIVED));
+    expect(d, Severity::Advice, 15, "skips the word after `inet6`");
     assert_eq!(r[4].family, Family::V6);
+    assert_eq!(r[4].dst.len, 32);
     assert_eq!((r[4].pref, r[4].expires), (Some(1), Some(30)));
 }
 
@@ -1503,7 +1505,7 @@ fn statics_and_track_groups() {
     let d = &l.diagnostics;
     expect(
         d,
-        Severity::Error,
+        Severity::Advice,
         1,
         "names vrrp_instance VI_9, which is not defined",
     );
@@ -1928,4 +1930,30 @@ fn unicast_peer_ttl_out_of_range_is_an_error() {
     let l = load_text(&instance(" unicast_peer {\n  10.0.0.6 min_ttl 300\n }"));
     expect(&l.diagnostics, Severity::Error, 8, "takes a number 0-255");
     assert_eq!(l.config.vrrp.instances[0].unicast_peers[0].min_ttl, 0);
+}
+
+#[test]
+fn keepalived_2_2_7_quirks_of_route_and_rule_lines() {
+    // The word after inet6 is skipped (2.2.7 advances twice), so this route has no destination.
+    let l = load_text(&instance(" virtual_routes {\n  inet6 default dev eth0\n }"));
+    expect(
+        &l.diagnostics,
+        Severity::Advice,
+        8,
+        "skips the word after `inet6`",
+    );
+    expect(&l.diagnostics, Severity::Error, 8, "needs a destination");
+    // A single port is rejected by 2.2.7's check.
+    let l = load_text(&instance(
+        " virtual_rules {\n  from 10.0.0.0/8 table 5 preference 5 dport 80 sport 1-2\n }",
+    ));
+    expect(
+        &l.diagnostics,
+        Severity::Error,
+        8,
+        "rejects a single dport '80'",
+    );
+    let rule = &l.config.vrrp.instances[0].rules[0];
+    assert_eq!(rule.dport, None);
+    assert_eq!(rule.sport.map(|p| (p.start, p.end)), Some((1, 2)));
 }

@@ -584,7 +584,7 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
         for i in &g.instances {
             if !instance_names.contains(i) {
                 r.push(
-                    Diagnostic::error(
+                    Diagnostic::advice(
                         Some(g.span),
                         format!(
                             "track_group {} names vrrp_instance {i}, which is not defined",
@@ -1224,6 +1224,26 @@ fn set_family(
     }
 }
 
+/// keepalived 2.2.7 steps over the word after `inet`/`inet6` on route and rule lines (it
+/// advances twice), so `inet6 default ...` loses its `default`. We do the same, and say so.
+fn skip_after_family(r: &mut Reader<'_>, c: &mut Cursor<'_>, opt: &crate::lex::Word) {
+    if let Some(w) = c.next() {
+        r.push(
+            Diagnostic::advice(
+                Some(w.span),
+                format!(
+                    "keepalived 2.2.7 skips the word after `{}`: '{}' is ignored",
+                    opt.text, w.text
+                ),
+            )
+            .help(format!(
+                "put `{}` last on the line, or leave it out (the addresses give the family)",
+                opt.text
+            )),
+        );
+    }
+}
+
 /// Reads one route line.
 pub fn read_route(node: &Node, r: &mut Reader<'_>, allow_track_group: bool) -> Option<Route> {
     if node.block.is_some() {
@@ -1281,11 +1301,13 @@ pub fn read_route(node: &Node, r: &mut Reader<'_>, allow_track_group: bool) -> O
                 if !set_family(r, &mut family, Family::V4, opt, "route") {
                     return None;
                 }
+                skip_after_family(r, &mut c, opt);
             }
             "inet6" => {
                 if !set_family(r, &mut family, Family::V6, opt, "route") {
                     return None;
                 }
+                skip_after_family(r, &mut c, opt);
             }
             "src" => {
                 let w = c.value(r, opt)?;
@@ -1814,11 +1836,13 @@ pub fn read_rule(
                 if !set_family(r, &mut family, Family::V4, opt, "rule") {
                     return None;
                 }
+                skip_after_family(r, &mut c, opt);
             }
             "inet6" => {
                 if !set_family(r, &mut family, Family::V6, opt, "rule") {
                     return None;
                 }
+                skip_after_family(r, &mut c, opt);
             }
             "from" | "to" => {
                 let w = c.value(r, opt)?;
@@ -1989,8 +2013,26 @@ pub fn read_rule(
                 let w = c.value(r, opt)?;
                 let parsed = match w.text.split_once('-') {
                     Some((a, b)) => a.parse::<u16>().ok().zip(b.parse::<u16>().ok()),
-                    None => w.text.parse::<u16>().ok().map(|v| (v, v)),
+                    None => None,
                 };
+                if parsed.is_none() && w.text.parse::<u16>().is_ok() {
+                    // 2.2.7 means to accept a single port but its check rejects it.
+                    r.push(
+                        Diagnostic::error(
+                            Some(w.span),
+                            format!(
+                                "keepalived 2.2.7 rejects a single {} '{}'",
+                                opt.text, w.text
+                            ),
+                        )
+                        .help(format!(
+                            "write a range: `{} {}-{}`",
+                            opt.text, w.text, w.text
+                        ))
+                        .note("keepalived ignores it"),
+                    );
+                    continue;
+                }
                 match parsed {
                     Some((start, end)) => {
                         let pr = Some(PortRange { start, end });

@@ -3090,10 +3090,12 @@ fn complete_instance(
                 .note(refuses),
         );
     }
-    if inst.interface.is_none() && !inst.is_unicast() {
+    // keepalived 2.2.7 checks this before it marks unicast instances as such, so a unicast
+    // instance without an interface is refused too (corpus vrf-not-a-vrf).
+    if inst.interface.is_none() {
         r.push(
             Diagnostic::error(Some(at), format!("({n}) the instance has no interface"))
-                .help("add `interface IFNAME`")
+                .help("add `interface IFNAME` (keepalived 2.2.7 needs one, even for unicast)")
                 .note(refuses),
         );
     }
@@ -3289,25 +3291,6 @@ fn complete_instance(
             .help("remove unicast_peer or strict mode")
             .note("keepalived's VRRP process refuses to start"),
         );
-    }
-    if inst.interface.is_none() && inst.is_unicast() {
-        match inst.src_ip {
-            None => r.push(
-                Diagnostic::error(
-                    Some(at),
-                    format!("({n}) a unicast instance needs unicast_src_ip or interface"),
-                )
-                .note(refuses),
-            ),
-            Some(IpAddr::V6(a)) if a.segments()[0] & 0xffc0 == 0xfe80 => r.push(
-                Diagnostic::error(
-                    Some(at),
-                    format!("({n}) without an interface the source address must not be link-local"),
-                )
-                .note(refuses),
-            ),
-            _ => {}
-        }
     }
     if inst.unicast_configured && !inst.is_unicast() && !inst.unicast_fault_no_peer {
         r.push(
