@@ -190,6 +190,8 @@ pub struct ScriptSpec {
     pub rise: u32,
     pub fall: u32,
     pub init_fail: bool,
+    /// `user USER [GROUP]`: run as this user rather than script_user.
+    pub user: Option<(String, Option<String>)>,
 }
 
 /// One instance as read: the protocol config plus what the shell and notifier need.
@@ -596,6 +598,7 @@ fn read_script(n: &Node, warn: &mut dyn FnMut(usize, String)) -> Option<ScriptSp
         rise: 1,
         fall: 1,
         init_fail: false,
+        user: None,
     };
     for c in n.block.iter().flatten() {
         let arg = c.words.get(1).cloned().unwrap_or_default();
@@ -610,6 +613,7 @@ fn read_script(n: &Node, warn: &mut dyn FnMut(usize, String)) -> Option<ScriptSp
             Some("rise") => s.rise = arg.parse().unwrap_or(1).max(1),
             Some("fall") => s.fall = arg.parse().unwrap_or(1).max(1),
             Some("init_fail") => s.init_fail = true,
+            Some("user") => s.user = Some((arg.clone(), c.words.get(2).cloned())),
             Some(k) => warn(
                 c.line,
                 format!("vrrp_script keyword `{k}` is not handled by this build; ignored"),

@@ -48,7 +48,34 @@ pub fn start(read: &Read, security: ScriptSecurity, tx: mpsc::Sender<Input>) {
             continue;
         }
         let s = s.clone();
-        let sec = security.clone();
+        let mut sec = security.clone();
+        if let Some((user, group)) = &s.user {
+            match nix::unistd::User::from_name(user) {
+                Ok(Some(u)) => {
+                    sec.uid = Some(u.uid.as_raw());
+                    sec.gid = Some(u.gid.as_raw());
+                }
+                _ => {
+                    tracing::error!(
+                        "vrrp_script {}: user {user} does not exist; not run",
+                        s.name
+                    );
+                    continue;
+                }
+            }
+            if let Some(g) = group {
+                match nix::unistd::Group::from_name(g) {
+                    Ok(Some(g)) => sec.gid = Some(g.gid.as_raw()),
+                    _ => {
+                        tracing::error!(
+                            "vrrp_script {}: group {g} does not exist; not run",
+                            s.name
+                        );
+                        continue;
+                    }
+                }
+            }
+        }
         let tx = tx.clone();
         tokio::spawn(async move {
             let mut status = if s.init_fail {

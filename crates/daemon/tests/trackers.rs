@@ -149,3 +149,43 @@ fn weighted_track_interface_moves_the_master() {
     a.wait_gone(Duration::from_secs(5));
     b.wait_gone(Duration::from_secs(5));
 }
+
+/// vrrp_script `user`: the check runs with that user's uid.
+#[test]
+fn vrrp_script_runs_as_its_user() {
+    skip_unless_root!();
+    let real = under_test_is_keepalived();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::set_permissions(&out, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut lan = lone_master();
+    let c = format!(
+        "vrrp_script who {{\n  script \"/bin/sh -c 'id -u > {}/uid'\"\n  interval 1\n  user nobody\n}}\n\
+         vrrp_instance VI_1 {{\n  state MASTER\n  interface eth0\n  virtual_router_id 48\n  \
+         priority 150\n  advert_int 1\n  track_script {{\n    who\n  }}\n  \
+         virtual_ipaddress {{\n    {VIP}/24\n  }}\n}}\n",
+        out.display()
+    );
+    let d = Daemon::start(lan.host("node"), dir.path(), "d", &c, real);
+    let uid = out.join("uid");
+    assert!(
+        wait_until(Duration::from_secs(6), || std::fs::read_to_string(&uid)
+            .is_ok_and(|t| !t.is_empty())),
+        "{}",
+        d.log_text()
+    );
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap().uid;
+    assert_eq!(
+        std::fs::read_to_string(&uid).unwrap().trim(),
+        nobody.to_string()
+    );
+    holds_then(&lan, &d, true, "script succeeding");
+    d.signal(Signal::SIGTERM);
+    assert!(d.wait_gone(Duration::from_secs(5)));
+}
