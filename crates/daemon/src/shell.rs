@@ -554,9 +554,9 @@ impl Shell for LinuxShell {
     async fn apply(&mut self, instance: usize, action: &Action) -> Result<()> {
         match action {
             Action::AddVips => {
-                let r = self.add_addrs(instance, false).await;
+                // Drop rule first: no packet reaches a VIP of a non-accepting master in between.
                 self.firewall(instance, true).await;
-                r?;
+                self.add_addrs(instance, false).await?;
             }
             Action::RemoveVips => {
                 self.remove_addrs(instance, false).await;
