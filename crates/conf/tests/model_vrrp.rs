@@ -2648,3 +2648,145 @@ fn keepalived_2_2_7_quirks_of_route_and_rule_lines() {
     assert_eq!(rule.dport, None);
     assert_eq!(rule.sport.map(|p| (p.start, p.end)), Some((1, 2)));
 }
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Words that reach the VRRP and ip readers' corners: keywords, options, numbers, addresses.
+    const WORDS: &[&str] = &[
+        "vrrp_instance",
+        "vrrp_script",
+        "vrrp_sync_group",
+        "track_file",
+        "vrrp_track_process",
+        "garp_group",
+        "static_ipaddress",
+        "static_routes",
+        "static_rules",
+        "track_group",
+        "linkbeat_interfaces",
+        "interface_up_down_delays",
+        "virtual_ipaddress",
+        "virtual_ipaddress_excluded",
+        "virtual_routes",
+        "virtual_rules",
+        "unicast_peer",
+        "authentication",
+        "auth_type",
+        "auth_pass",
+        "track_script",
+        "track_interface",
+        "group",
+        "interface",
+        "state",
+        "priority",
+        "virtual_router_id",
+        "advert_int",
+        "version",
+        "weight",
+        "reverse",
+        "noreverse",
+        "use_vmac",
+        "use_ipvlan",
+        "script",
+        "user",
+        "notify",
+        "via",
+        "dev",
+        "table",
+        "nexthop",
+        "or",
+        "inet6",
+        "inet",
+        "from",
+        "to",
+        "goto",
+        "preference",
+        "fwmark",
+        "brd",
+        "peer",
+        "label",
+        "scope",
+        "lock",
+        "mtu",
+        "realms",
+        "sport",
+        "dport",
+        "min_ttl",
+        "max_ttl",
+        "MASTER",
+        "BACKUP",
+        "PASS",
+        "AH",
+        "eth0",
+        "eth9",
+        "0",
+        "1",
+        "255",
+        "256",
+        "-254",
+        "0.5",
+        "40.96",
+        "10.0.0.1",
+        "10.0.0.1/24",
+        "10.0.0.1/33",
+        "fe80::1",
+        "2001:db8::/32",
+        "default",
+        "+",
+        "-",
+        "1/2",
+        "0x10/0xff",
+        "1000-1999",
+        "\"/bin/true x\"",
+        "{",
+        "}",
+        "\u{e9}t\u{e9}",
+        "::",
+        "/",
+        "",
+    ];
+
+    fn config() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop::collection::vec(prop::sample::select(WORDS), 1..6),
+            0..40,
+        )
+        .prop_map(|lines| {
+            lines
+                .into_iter()
+                .map(|l| l.join(" "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("KA_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+            ..ProptestConfig::default()
+        })]
+        #[test]
+        fn any_vrrp_text_loads_without_panicking(text in config()) {
+            let l = load_text(&text);
+            let _ = serde_json::to_string(&l.config).unwrap();
+            let _ = load_ctx(&text, &strict(), &ip::IpContext::default());
+        }
+    }
+}
+
+#[test]
+fn the_model_serialises_to_json() {
+    let l = load_text(&instance(
+        " authentication {\n  auth_type PASS\n  auth_pass x\n }\n virtual_routes {\n  10.9.0.0/16 dev eth0\n }",
+    ));
+    let json = serde_json::to_value(&l.config).unwrap();
+    let i = &json["vrrp"]["instances"][0];
+    assert_eq!(i["name"], "VI_1");
+    assert_eq!(i["state"], "BACKUP");
+    assert_eq!(i["auth"]["kind"], "PASS");
+    assert_eq!(i["vips"][0]["addr"], "10.0.0.1");
+    assert_eq!(i["routes"][0]["kind"], "unicast");
+    assert_eq!(i["advert_int"]["secs"], 1);
+}
