@@ -2790,3 +2790,30 @@ fn the_model_serialises_to_json() {
     assert_eq!(i["routes"][0]["kind"], "unicast");
     assert_eq!(i["advert_int"]["secs"], 1);
 }
+
+#[test]
+fn an_interface_belongs_to_one_garp_group() {
+    let l = load_text(
+        "garp_group {\n garp_interval 0.1\n interface eth0\n}\ngarp_group {\n gna_interval 0.1\n interfaces {\n  eth0\n  eth1\n }\n}\n",
+    );
+    expect(
+        &l.diagnostics,
+        Severity::Error,
+        5,
+        "already in another garp_group",
+    );
+    assert_eq!(l.config.vrrp.garp_groups[1].interfaces, ["eth1"]);
+}
+
+#[test]
+fn netlink_shapes() {
+    let l = load_text(&instance(
+        " virtual_routes {\n  default via 10.0.0.254 dev eth0\n }\n virtual_rules {\n  to 10.0.0.0/8 table 7 preference 9\n }",
+    ));
+    let i = &l.config.vrrp.instances[0];
+    assert_eq!(
+        i.routes[0].dst.resolve(i.routes[0].family),
+        ("0.0.0.0".parse().unwrap(), 0)
+    );
+    assert_eq!(i.rules[0].table(), Some(7));
+}

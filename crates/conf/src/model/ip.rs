@@ -76,6 +76,19 @@ pub struct Prefix {
     pub len: u8,
 }
 
+impl Prefix {
+    /// The address and length for a netlink request: `default` is 0.0.0.0/0 or ::/0.
+    pub fn resolve(&self, family: Family) -> (IpAddr, u8) {
+        match self.addr {
+            Some(a) => (a, self.len),
+            None => match family {
+                Family::V4 => (IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+                Family::V6 => (IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED), 0),
+            },
+        }
+    }
+}
+
 /// One address line of virtual_ipaddress / virtual_ipaddress_excluded / static_ipaddress:
 /// `ADDR[/LEN] [dev IF] [brd ADDR|+|-] [scope S] [label L] [peer ADDR] [home] [-nodad]
 /// [mngtmpaddr] [noprefixroute] [autojoin] [no_track] [preferred_lft N|forever] [use_vmac]
@@ -263,6 +276,16 @@ pub enum RuleAction {
     Blackhole,
     Unreachable,
     Prohibit,
+}
+
+impl Rule {
+    /// The table a `table`/`lookup` rule sends to.
+    pub fn table(&self) -> Option<u32> {
+        match self.action {
+            RuleAction::Table(t) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 /// A `sport`/`dport` range.

@@ -2703,19 +2703,31 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
             false
         });
     }
+    let mut grouped: Vec<String> = Vec::new();
     for g in &mut vrrp.garp_groups {
         g.interfaces.retain(|i| {
-            if iface(i) {
-                return true;
+            if !iface(i) {
+                r.push(
+                    Diagnostic::error(
+                        Some(g.span),
+                        format!("interface {i} of this garp_group does not exist"),
+                    )
+                    .note("keepalived ignores it"),
+                );
+                return false;
             }
-            r.push(
-                Diagnostic::error(
-                    Some(g.span),
-                    format!("interface {i} of this garp_group does not exist"),
-                )
-                .note("keepalived ignores it"),
-            );
-            false
+            if grouped.contains(i) {
+                r.push(
+                    Diagnostic::error(
+                        Some(g.span),
+                        format!("interface {i} is already in another garp_group"),
+                    )
+                    .note("keepalived ignores it here"),
+                );
+                return false;
+            }
+            grouped.push(i.clone());
+            true
         });
     }
 
