@@ -579,7 +579,8 @@ pub fn value_block(node: &Node, r: &mut Reader<'_>) -> Vec<String> {
 }
 
 pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
-    validate_with(cfg, r, sys, &IpContext::default());
+    let ctx = IpContext::from_global(cfg);
+    validate_with(cfg, r, sys, &ctx);
 }
 
 /// What the checks of static lines need from global_defs.
@@ -597,6 +598,14 @@ impl Default for IpContext {
             dynamic_interfaces: false,
             default_interface: "eth0".to_string(),
         }
+    }
+}
+
+impl IpContext {
+    /// The context from the configuration's global_defs.
+    // TODO(lead): map cfg.global.{dynamic_interfaces, default_interface} once global.rs lands.
+    pub fn from_global(_cfg: &Config) -> IpContext {
+        IpContext::default()
     }
 }
 

@@ -546,6 +546,8 @@ const SYNC_GROUP_KEYWORDS: &[&str] = &[
     "global_tracking",
     "sync_group_tracking_weight",
     "notify_priority_changes",
+    // Documented by keepalived.conf(5) but not read by 2.2.7: recognised to explain that.
+    "notify_deleted",
 ];
 const INSTANCE_KEYWORDS: &[&str] = &[
     "use_vmac",
@@ -1696,6 +1698,14 @@ fn read_sync_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                 g.tracking_weight = true;
             }
             "sync_group_tracking_weight" => g.tracking_weight = true,
+            "notify_deleted" => r.push(
+                Diagnostic::error(
+                    Some(c.span()),
+                    "keepalived 2.2.7 does not read `notify_deleted` in a vrrp_sync_group (its man page documents it)",
+                )
+                .help("put `notify_deleted` in each vrrp_instance of the group")
+                .note("keepalived ignores this line as an unknown keyword"),
+            ),
             "notify_priority_changes" => {
                 if let Some(b) = bool_arg(r, c, 0) {
                     g.notify_priority_changes = Some(b);
