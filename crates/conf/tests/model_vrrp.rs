@@ -884,7 +884,7 @@ fn strict_mode_rules() {
         &strict(),
         &ip::IpContext::default(),
     );
-    expect(&diags, Severity::Error, 1, "does not allow unicast peers");
+    expect(&diags, Severity::Advice, 1, "does not allow unicast peers");
     let (_, diags) = load_ctx(
         "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  2001:db8::1\n }\n}\n",
         &strict(),
@@ -2446,21 +2446,260 @@ vrrp_sync_group G {
 }
 "#,
     ),
+    (
+        "s01-strict-master-not-owner",
+        5,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ state MASTER
+ priority 100
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+"#,
+    ),
+    (
+        "s02-strict-no-vip",
+        5,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+}
+"#,
+    ),
+    (
+        "s03-strict-auth",
+        5,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ authentication {
+  auth_type PASS
+  auth_pass x
+ }
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+"#,
+    ),
+    (
+        "s04-strict-unicast",
+        0,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ unicast_peer {
+  10.0.0.2
+ }
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+"#,
+    ),
+    (
+        "s05-strict-clean",
+        0,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ state BACKUP
+ priority 100
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+"#,
+    ),
+    (
+        "s06-strict-v6-global-first",
+        5,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ virtual_ipaddress {
+  2001:db8::1
+  fe80::1
+ }
+}
+"#,
+    ),
+    (
+        "s07-strict-preempt-delay",
+        5,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ virtual_ipaddress {
+  10.0.0.1
+ }
+ preempt_delay 5
+}
+"#,
+    ),
+    (
+        "s08-strict-garp-lower",
+        5,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ virtual_ipaddress {
+  10.0.0.1
+ }
+ garp_lower_prio_repeat 2
+}
+"#,
+    ),
+    (
+        "s09-dynamic-missing-if",
+        0,
+        r#"global_defs {
+ dynamic_interfaces
+}
+vrrp_instance VI_1 {
+ interface eth7
+ virtual_router_id 1
+ virtual_ipaddress {
+  10.0.0.1
+ }
+ track_interface {
+  eth8
+ }
+}
+"#,
+    ),
+    (
+        "s10-strict-v2-accept",
+        5,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ version 2
+ accept
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+"#,
+    ),
+    (
+        "s11-strict-xmit-base",
+        5,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ use_vmac
+ vmac_xmit_base
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+"#,
+    ),
+    (
+        "s12-strict-owner",
+        0,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ state MASTER
+ priority 255
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+"#,
+    ),
+    (
+        "s13-strict-instance-off",
+        0,
+        r#"global_defs {
+ vrrp_strict
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ strict_mode off
+ state MASTER
+ priority 100
+ authentication {
+  auth_type PASS
+  auth_pass x
+ }
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+"#,
+    ),
 ];
 
-/// Our exit code for a case: files with global_defs get the VRRP context their global_defs
-/// describes (script security with script_user root), until global_defs is modelled.
+/// Our exit code for a case. Until global_defs is modelled, the few global keywords these
+/// cases use are turned into the VRRP context here, and the "unknown global_defs" is left out.
 fn our_code(text: &str) -> i32 {
-    if text.contains("global_defs") {
-        let (_, d) = load_ctx(text, &secure(), &ip::IpContext::default());
-        let mut mine = Diagnostics::new();
-        for x in d.iter().filter(|x| !x.message.contains("`global_defs`")) {
-            mine.push(x.clone());
-        }
-        mine.exit_code()
-    } else {
-        load_text(text).exit_code()
+    if !text.contains("global_defs") {
+        return load_text(text).exit_code();
     }
+    let has = |kw: &str| {
+        text.lines()
+            .any(|l| l.split_whitespace().next() == Some(kw))
+    };
+    let ctx = VrrpContext {
+        strict: has("vrrp_strict"),
+        dynamic_interfaces: has("dynamic_interfaces"),
+        script_security: has("enable_script_security"),
+        script_user: text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("script_user "))
+            .map(|u| u.trim().to_string()),
+        ..VrrpContext::default()
+    };
+    let ip_ctx = ip::IpContext {
+        dynamic_interfaces: ctx.dynamic_interfaces,
+        ..ip::IpContext::default()
+    };
+    let (_, d) = load_ctx(text, &ctx, &ip_ctx);
+    let mut mine = Diagnostics::new();
+    for x in d.iter().filter(|x| !x.message.contains("`global_defs`")) {
+        mine.push(x.clone());
+    }
+    mine.exit_code()
 }
 
 #[test]

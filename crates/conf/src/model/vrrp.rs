@@ -3304,14 +3304,15 @@ fn complete_instance(
         }
     }
 
+    // keepalived means to refuse this but tests the flag before it sets it, so 2.2.7 accepts it.
     if strict && inst.is_unicast() {
         r.push(
-            Diagnostic::error(
+            Diagnostic::advice(
                 Some(at),
-                format!("({n}) strict mode does not allow unicast peers"),
+                format!("({n}) strict mode (RFC 5798) does not allow unicast peers"),
             )
             .help("remove unicast_peer or strict mode")
-            .note("keepalived's VRRP process refuses to start"),
+            .note("keepalived 2.2.7 does not enforce this"),
         );
     }
     if inst.unicast_configured && !inst.is_unicast() && !inst.unicast_fault_no_peer {
