@@ -1114,13 +1114,13 @@ fn sync_groups() {
     expect(
         &l.diagnostics,
         Severity::Error,
-        35,
+        37,
         "already in sync group G1",
     );
     expect(
         &l.diagnostics,
         Severity::Error,
-        35,
+        38,
         "VI_3, which is not defined",
     );
     let g = &l.config.vrrp.sync_groups;
@@ -1506,11 +1506,16 @@ fn statics_and_track_groups() {
     expect(
         d,
         Severity::Advice,
-        1,
+        4,
         "names vrrp_instance VI_9, which is not defined",
     );
     expect(d, Severity::Error, 10, "track_group NOPE not found");
-    expect(d, Severity::Error, 11, "unknown option 'use_vmac'");
+    expect(
+        d,
+        Severity::Error,
+        11,
+        "is not valid on a static_ipaddress line",
+    );
     expect(
         d,
         Severity::Error,

@@ -36,6 +36,9 @@ pub struct TrackGroup {
     pub name: String,
     /// vrrp_instance names.
     pub instances: Vec<String>,
+    /// Where each name is written (for diagnostics).
+    #[serde(skip)]
+    pub instance_spans: Vec<Span>,
     pub span: Span,
 }
 
@@ -519,6 +522,7 @@ fn read_track_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
     let mut g = TrackGroup {
         name,
         instances: Vec::new(),
+        instance_spans: Vec::new(),
         span: node.span(),
     };
     if let Some(children) = r.block(node) {
@@ -534,7 +538,9 @@ fn read_track_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                         continue;
                     }
                     seen_group = true;
-                    g.instances = value_block(c, r);
+                    let words = value_words(c, r);
+                    g.instance_spans = words.iter().map(|(_, s)| *s).collect();
+                    g.instances = words.into_iter().map(|(w, _)| w).collect();
                     if g.instances.is_empty() {
                         r.push(Diagnostic::warning(
                             Some(c.span()),
@@ -549,15 +555,20 @@ fn read_track_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
     cfg.statics.track_groups.push(g);
 }
 
-/// The words of a `{ a b c }` value block (every word of every line), or the words after the
-/// keyword when written inline without a block.
+/// The words of a `{ a b c }` value block (every word of every line), or nothing (with an
+/// error) when the block is missing.
 pub fn value_block(node: &Node, r: &mut Reader<'_>) -> Vec<String> {
+    value_words(node, r).into_iter().map(|(w, _)| w).collect()
+}
+
+/// As [`value_block`], with each word's span.
+pub fn value_words(node: &Node, r: &mut Reader<'_>) -> Vec<(String, Span)> {
     match &node.block {
         Some(b) => {
             let mut out = Vec::new();
             for n in &b.nodes {
                 for w in &n.words {
-                    out.push(w.text.clone());
+                    out.push((w.text.clone(), w.span));
                 }
                 if n.block.is_some() {
                     r.push(
@@ -613,11 +624,11 @@ impl IpContext {
 pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx: &IpContext) {
     let instance_names: Vec<String> = cfg.vrrp.instances.iter().map(|i| i.name.clone()).collect();
     for g in &cfg.statics.track_groups {
-        for i in &g.instances {
+        for (k, i) in g.instances.iter().enumerate() {
             if !instance_names.contains(i) {
                 r.push(
                     Diagnostic::advice(
-                        Some(g.span),
+                        Some(g.instance_spans.get(k).copied().unwrap_or(g.span)),
                         format!(
                             "track_group {} names vrrp_instance {i}, which is not defined",
                             g.name
@@ -979,6 +990,28 @@ pub fn read_address(node: &Node, r: &mut Reader<'_>, static_addr: bool) -> Optio
                 v.track_group = Some(g.text.clone());
             }
             "use_vmac" if !static_addr => v.use_vmac = true,
+            other @ ("use_vmac" | "track_group") => {
+                let place = if static_addr {
+                    "static_ipaddress"
+                } else {
+                    "virtual_ipaddress"
+                };
+                r.push(
+                    Diagnostic::error(
+                        Some(opt.span),
+                        format!("`{other}` is not valid on a {place} line"),
+                    )
+                    .help(if other == "use_vmac" {
+                        "use_vmac belongs to virtual_ipaddress lines"
+                    } else {
+                        "track_group belongs to static_ipaddress/static_routes/static_rules lines"
+                    })
+                    .note("keepalived ignores this word"),
+                );
+                if other == "track_group" {
+                    c.next();
+                }
+            }
             other => {
                 let mut d = Diagnostic::error(
                     Some(opt.span),

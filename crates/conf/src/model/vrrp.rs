@@ -242,6 +242,9 @@ pub struct SyncGroup {
     pub name: String,
     /// `group { VI_1 VI_2 }`.
     pub instances: Vec<String>,
+    /// Where each name is written (for diagnostics).
+    #[serde(skip)]
+    pub instance_spans: Vec<Span>,
     pub track_interfaces: Vec<Track>,
     pub track_scripts: Vec<Track>,
     pub track_files: Vec<Track>,
@@ -1627,6 +1630,7 @@ fn read_sync_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
     let mut g = SyncGroup {
         name,
         instances: Vec::new(),
+        instance_spans: Vec::new(),
         track_interfaces: Vec::new(),
         track_scripts: Vec::new(),
         track_files: Vec::new(),
@@ -1658,7 +1662,9 @@ fn read_sync_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                     continue;
                 }
                 have_group = true;
-                g.instances = ip::value_block(c, r);
+                let words = ip::value_words(c, r);
+                g.instance_spans = words.iter().map(|(_, s)| *s).collect();
+                g.instances = words.into_iter().map(|(w, _)| w).collect();
                 if g.instances.is_empty() && c.block.is_some() {
                     r.push(Diagnostic::error(
                         Some(c.span()),
@@ -2563,6 +2569,7 @@ fn read_auth(r: &mut Reader<'_>, lines: &[Node], inst: &mut Instance, span: Span
                                 "({n}) unknown authentication type '{other}': it must be PASS or AH"
                             ),
                         )
+                        .help("write `auth_type PASS` (or `AH`; both only with VRRP version 2)")
                         .note("keepalived ignores this line");
                         if let Some(s) = nearest(&other.to_ascii_uppercase(), ["PASS", "AH"]) {
                             d = d.help(format!("did you mean `{s}`? (upper case)"));
@@ -2778,10 +2785,13 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
             continue;
         }
         let mut members = Vec::new();
-        for i in std::mem::take(&mut g.instances) {
+        let mut member_spans = Vec::new();
+        let spans = std::mem::take(&mut g.instance_spans);
+        for (k, i) in std::mem::take(&mut g.instances).into_iter().enumerate() {
+            let at = spans.get(k).copied().unwrap_or(g.span);
             if !names.contains(&i) {
                 let mut d = Diagnostic::error(
-                    Some(g.span),
+                    Some(at),
                     format!(
                         "sync group {} names vrrp_instance {i}, which is not defined",
                         g.name
@@ -2797,7 +2807,7 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
             if let Some((_, other)) = member_of.iter().find(|(m, _)| *m == i) {
                 r.push(
                     Diagnostic::error(
-                        Some(g.span),
+                        Some(at),
                         format!("vrrp_instance {i} is already in sync group {other}: it cannot also be in {}", g.name),
                     )
                     .note("keepalived leaves it out of this group"),
@@ -2806,6 +2816,7 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
             }
             member_of.push((i.clone(), g.name.clone()));
             members.push(i);
+            member_spans.push(at);
         }
         if members.len() == 1 {
             r.push(
@@ -2823,6 +2834,7 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
             continue;
         }
         g.instances = members;
+        g.instance_spans = member_spans;
         kept_groups.push(g);
     }
     vrrp.sync_groups = kept_groups;
