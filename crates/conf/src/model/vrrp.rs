@@ -1166,8 +1166,9 @@ fn read_track_file(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                     ));
                     continue;
                 }
-                weight_set = true;
                 t.weight = int_in::<i32>(r, c, 0, -254, 254, "keepalived uses 1").unwrap_or(1);
+                // keepalived takes any weight but 1 as "already set".
+                weight_set = t.weight != 1;
                 if let Some(o) = c.arg(1) {
                     if o.text == "reverse" {
                         t.weight_reverse = true;
@@ -2786,6 +2787,7 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
         }
         let mut members = Vec::new();
         let mut member_spans = Vec::new();
+        let mut group_owner: Option<bool> = None;
         let spans = std::mem::take(&mut g.instance_spans);
         for (k, i) in std::mem::take(&mut g.instances).into_iter().enumerate() {
             let at = spans.get(k).copied().unwrap_or(g.span);
@@ -2813,6 +2815,22 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
                     .note("keepalived leaves it out of this group"),
                 );
                 continue;
+            }
+            // keepalived compares the states and priorities as written (before defaults).
+            if let Some(inst) = vrrp.instances.iter().find(|x| x.name == i) {
+                if group_owner == Some(true) && inst.state == State::Backup {
+                    r.push(
+                        Diagnostic::error(
+                            Some(at),
+                            format!("sync group {} mixes address owners (state MASTER, priority 255) with other members: this won't work", g.name),
+                        )
+                        .help("give every member of the group the same role"),
+                    );
+                }
+                if group_owner != Some(false) {
+                    group_owner =
+                        Some(inst.state == State::Master && inst.priority == OWNER_PRIORITY);
+                }
             }
             member_of.push((i.clone(), g.name.clone()));
             members.push(i);
