@@ -622,10 +622,11 @@ impl IpContext {
 
 /// Host and reference checks of the static lines.
 pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx: &IpContext) {
-    let instance_names: Vec<String> = cfg.vrrp.instances.iter().map(|i| i.name.clone()).collect();
+    let instance_names: std::collections::HashSet<&str> =
+        cfg.vrrp.instances.iter().map(|i| i.name.as_str()).collect();
     for g in &cfg.statics.track_groups {
         for (k, i) in g.instances.iter().enumerate() {
-            if !instance_names.contains(i) {
+            if !instance_names.contains(i.as_str()) {
                 r.push(
                     Diagnostic::advice(
                         Some(g.instance_spans.get(k).copied().unwrap_or(g.span)),

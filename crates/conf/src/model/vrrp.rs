@@ -1,6 +1,7 @@
 //! The VRRP side of keepalived.conf: vrrp_script, track_file, vrrp_track_process, garp_group,
 //! vrrp_sync_group and vrrp_instance, with keepalived 2.2.7's defaults, ranges and checks.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -39,6 +40,12 @@ pub struct Vrrp {
     pub linkbeat_interfaces: Vec<LinkbeatInterface>,
     /// `interface_up_down_delays { IF DOWN [UP] }`.
     pub up_down_delays: Vec<UpDownDelay>,
+    /// Names of `instances`, for the duplicate check while reading.
+    #[serde(skip)]
+    instance_names: HashSet<String>,
+    /// Names of `sync_groups`, likewise.
+    #[serde(skip)]
+    sync_group_names: HashSet<String>,
 }
 
 /// How a linkbeat interface is polled (keepalived picks one when not given).
@@ -1615,7 +1622,7 @@ fn read_sync_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
     let Some(name) = name_of(node, r, "vrrp_sync_group") else {
         return;
     };
-    if cfg.vrrp.sync_groups.iter().any(|g| g.name == name) {
+    if cfg.vrrp.sync_group_names.contains(&name) {
         r.push(
             Diagnostic::error(
                 Some(node.span()),
@@ -1721,6 +1728,7 @@ fn read_sync_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
             _ => r.unknown(c, Some("vrrp_sync_group"), SYNC_GROUP_KEYWORDS),
         }
     }
+    cfg.vrrp.sync_group_names.insert(g.name.clone());
     cfg.vrrp.sync_groups.push(g);
 }
 
@@ -1766,7 +1774,7 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
     let Some(name) = name_of(node, r, "vrrp_instance") else {
         return;
     };
-    if cfg.vrrp.instances.iter().any(|i| i.name == name) {
+    if cfg.vrrp.instance_names.contains(&name) {
         r.push(
             Diagnostic::error(
                 Some(node.span()),
@@ -2462,6 +2470,7 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
     if inst.interface.is_none() {
         inst.linkbeat_use_polling = false;
     }
+    cfg.vrrp.instance_names.insert(inst.name.clone());
     cfg.vrrp.instances.push(inst);
 }
 
@@ -2670,18 +2679,47 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
 
     // References resolve at parse time in keepalived, so an object defined after its use is as
     // unknown as one never defined.
+    let scripts = targets(
+        vrrp.scripts
+            .iter()
+            .map(|s| (s.name.as_str(), s.weight, s.weight_reverse, s.span)),
+    );
+    let files = targets(
+        vrrp.track_files
+            .iter()
+            .map(|f| (f.name.as_str(), f.weight, f.weight_reverse, f.span)),
+    );
+    let procs = targets(
+        vrrp.track_processes
+            .iter()
+            .map(|p| (p.name.as_str(), p.weight, p.weight_reverse, p.span)),
+    );
     for inst in &mut vrrp.instances {
         let owner = inst.name.clone();
-        let at = inst.span;
         inst.track_scripts.retain(|t| !removed.contains(&t.name));
-        resolve_scripts(r, &mut inst.track_scripts, &vrrp.scripts, &owner, at);
-        resolve_files(r, &mut inst.track_files, &vrrp.track_files, &owner, at);
-        resolve_processes(
+        resolve(
+            r,
+            &mut inst.track_scripts,
+            &scripts,
+            &owner,
+            "track script",
+            "vrrp_script",
+        );
+        resolve(
+            r,
+            &mut inst.track_files,
+            &files,
+            &owner,
+            "track file",
+            "track_file",
+        );
+        resolve(
             r,
             &mut inst.track_processes,
-            &vrrp.track_processes,
+            &procs,
             &owner,
-            at,
+            "track process",
+            "vrrp_track_process",
         );
         resolve_bfds(r, &mut inst.track_bfds, ctx, &owner);
         inst.track_interfaces.retain(|t| {
@@ -2701,11 +2739,31 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
     }
     for g in &mut vrrp.sync_groups {
         let owner = g.name.clone();
-        let at = g.span;
         g.track_scripts.retain(|t| !removed.contains(&t.name));
-        resolve_scripts(r, &mut g.track_scripts, &vrrp.scripts, &owner, at);
-        resolve_files(r, &mut g.track_files, &vrrp.track_files, &owner, at);
-        resolve_processes(r, &mut g.track_processes, &vrrp.track_processes, &owner, at);
+        resolve(
+            r,
+            &mut g.track_scripts,
+            &scripts,
+            &owner,
+            "track script",
+            "vrrp_script",
+        );
+        resolve(
+            r,
+            &mut g.track_files,
+            &files,
+            &owner,
+            "track file",
+            "track_file",
+        );
+        resolve(
+            r,
+            &mut g.track_processes,
+            &procs,
+            &owner,
+            "track process",
+            "vrrp_track_process",
+        );
         resolve_bfds(r, &mut g.track_bfds, ctx, &owner);
         g.track_interfaces.retain(|t| {
             if iface(&t.name) {
@@ -2770,8 +2828,13 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
         .retain(|d| fatal_if(r, &d.interface, d.span, "interface_up_down_delays"));
 
     // Sync groups: members must exist, each instance in one group.
-    let names: Vec<String> = vrrp.instances.iter().map(|i| i.name.clone()).collect();
-    let mut member_of: Vec<(String, String)> = Vec::new();
+    let by_name: HashMap<String, usize> = vrrp
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.name.clone(), k))
+        .collect();
+    let mut member_of: HashMap<String, String> = HashMap::new();
     let mut kept_groups = Vec::new();
     for mut g in std::mem::take(&mut vrrp.sync_groups) {
         if g.instances.is_empty() {
@@ -2791,7 +2854,7 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
         let spans = std::mem::take(&mut g.instance_spans);
         for (k, i) in std::mem::take(&mut g.instances).into_iter().enumerate() {
             let at = spans.get(k).copied().unwrap_or(g.span);
-            if !names.contains(&i) {
+            if !by_name.contains_key(&i) {
                 let mut d = Diagnostic::error(
                     Some(at),
                     format!(
@@ -2800,13 +2863,13 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
                     ),
                 )
                 .note("keepalived leaves it out of the group");
-                if let Some(s) = nearest(&i, names.iter().map(String::as_str)) {
+                if let Some(s) = nearest(&i, vrrp.instances.iter().map(|x| x.name.as_str())) {
                     d = d.help(format!("did you mean `{s}`?"));
                 }
                 r.push(d);
                 continue;
             }
-            if let Some((_, other)) = member_of.iter().find(|(m, _)| *m == i) {
+            if let Some(other) = member_of.get(&i) {
                 r.push(
                     Diagnostic::error(
                         Some(at),
@@ -2817,7 +2880,7 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
                 continue;
             }
             // keepalived compares the states and priorities as written (before defaults).
-            if let Some(inst) = vrrp.instances.iter().find(|x| x.name == i) {
+            if let Some(inst) = by_name.get(&i).and_then(|k| vrrp.instances.get(*k)) {
                 if group_owner == Some(true) && inst.state == State::Backup {
                     r.push(
                         Diagnostic::error(
@@ -2832,7 +2895,7 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
                         Some(inst.state == State::Master && inst.priority == OWNER_PRIORITY);
                 }
             }
-            member_of.push((i.clone(), g.name.clone()));
+            member_of.insert(i.clone(), g.name.clone());
             members.push(i);
             member_spans.push(at);
         }
@@ -2858,8 +2921,13 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
     vrrp.sync_groups = kept_groups;
 
     // Each instance, as vrrp_complete_instance does it.
+    let group_weights: HashMap<&str, bool> = vrrp
+        .sync_groups
+        .iter()
+        .map(|g| (g.name.as_str(), g.tracking_weight))
+        .collect();
     for inst in &mut vrrp.instances {
-        complete_instance(r, inst, ctx, sys, &member_of, &vrrp.sync_groups);
+        complete_instance(r, inst, ctx, sys, &member_of, &group_weights);
     }
 
     check_duplicate_vrids(r, &vrrp.instances);
@@ -2972,138 +3040,83 @@ fn check_script_users(r: &mut Reader<'_>, vrrp: &mut Vrrp, ctx: &VrrpContext) ->
     removed
 }
 
-fn resolve_scripts(
+/// What a track line may name: the object's own weight and direction, and where it is defined.
+struct Target {
+    weight: i32,
+    reverse: bool,
+    span: Span,
+}
+
+/// Resolves track lines against objects of one kind (`kind` as in "track script", `block` as
+/// in "vrrp_script"), taking the object's weight/direction where the line gives none.
+fn resolve(
     r: &mut Reader<'_>,
     tracks: &mut Vec<Track>,
-    scripts: &[Script],
+    targets: &BTreeMap<String, Target>,
     owner: &str,
-    _at: Span,
+    kind: &str,
+    block: &str,
 ) {
     tracks.retain_mut(|t| {
-        let Some(s) = scripts.iter().find(|s| s.name == t.name) else {
+        let Some(o) = targets.get(&t.name) else {
             let mut d = Diagnostic::error(
                 Some(t.span),
-                format!("({owner}) track script {} not found", t.name),
+                format!("({owner}) {kind} {} not found", t.name),
             )
             .note("keepalived ignores this line");
-            d = match nearest(&t.name, scripts.iter().map(|s| s.name.as_str())) {
+            d = match nearest(&t.name, targets.keys().map(String::as_str)) {
                 Some(s) => d.help(format!(
-                    "did you mean `{s}`? (a vrrp_script must be defined before it is tracked)"
+                    "did you mean `{s}`? (a {block} must be defined before it is tracked)"
                 )),
-                None => d.help("define `vrrp_script NAME { script ... }` above the instance"),
+                None => d.help(format!(
+                    "define `{block} {} {{ ... }}` above this block",
+                    t.name
+                )),
             };
             r.push(d);
             return false;
         };
-        if s.span > t.span && s.span.file == t.span.file {
+        if o.span > t.span && o.span.file == t.span.file {
             r.push(
                 Diagnostic::error(
                     Some(t.span),
-                    format!("({owner}) track script {} is defined after its use", t.name),
+                    format!("({owner}) {kind} {} is defined after its use", t.name),
                 )
-                .help("move the vrrp_script block above this one")
+                .help(format!("move the {block} block above this one"))
                 .note("keepalived ignores this line"),
             );
             return false;
         }
         if !t.weight_given {
-            t.weight = s.weight;
+            t.weight = o.weight;
         }
         if !t.reverse_given {
-            t.reverse = s.weight_reverse;
+            t.reverse = o.reverse;
         }
         true
     });
 }
 
-fn resolve_files(
-    r: &mut Reader<'_>,
-    tracks: &mut Vec<Track>,
-    files: &[TrackFile],
-    owner: &str,
-    _at: Span,
-) {
-    tracks.retain_mut(|t| {
-        let Some(f) = files.iter().find(|f| f.name == t.name) else {
-            let mut d = Diagnostic::error(
-                Some(t.span),
-                format!("({owner}) track file {} not found", t.name),
-            )
-            .note("keepalived ignores this line");
-            if let Some(s) = nearest(&t.name, files.iter().map(|f| f.name.as_str())) {
-                d = d.help(format!("did you mean `{s}`?"));
-            }
-            r.push(d);
-            return false;
-        };
-        if f.span > t.span && f.span.file == t.span.file {
-            r.push(
-                Diagnostic::error(
-                    Some(t.span),
-                    format!("({owner}) track file {} is defined after its use", t.name),
-                )
-                .help("move the track_file block above this one")
-                .note("keepalived ignores this line"),
-            );
-            return false;
-        }
-        if !t.weight_given {
-            t.weight = f.weight;
-        }
-        if !t.reverse_given {
-            t.reverse = f.weight_reverse;
-        }
-        true
-    });
-}
-
-fn resolve_processes(
-    r: &mut Reader<'_>,
-    tracks: &mut Vec<Track>,
-    procs: &[TrackProcess],
-    owner: &str,
-    _at: Span,
-) {
-    tracks.retain_mut(|t| {
-        let Some(p) = procs.iter().find(|p| p.name == t.name) else {
-            let mut d = Diagnostic::error(
-                Some(t.span),
-                format!("({owner}) track process {} not found", t.name),
-            )
-            .note("keepalived ignores this line");
-            if let Some(s) = nearest(&t.name, procs.iter().map(|p| p.name.as_str())) {
-                d = d.help(format!("did you mean `{s}`?"));
-            }
-            r.push(d);
-            return false;
-        };
-        if p.span > t.span && p.span.file == t.span.file {
-            r.push(
-                Diagnostic::error(
-                    Some(t.span),
-                    format!(
-                        "({owner}) track process {} is defined after its use",
-                        t.name
-                    ),
-                )
-                .note("keepalived ignores this line"),
-            );
-            return false;
-        }
-        if !t.weight_given {
-            t.weight = p.weight;
-        }
-        if !t.reverse_given {
-            t.reverse = p.weight_reverse;
-        }
-        true
-    });
+/// The first object of each name (keepalived finds the first), as track targets.
+fn targets<'a>(
+    items: impl Iterator<Item = (&'a str, i32, bool, Span)>,
+) -> BTreeMap<String, Target> {
+    let mut map = BTreeMap::new();
+    for (name, weight, reverse, span) in items {
+        map.entry(name.to_string()).or_insert(Target {
+            weight,
+            reverse,
+            span,
+        });
+    }
+    map
 }
 
 fn resolve_bfds(r: &mut Reader<'_>, tracks: &mut Vec<Track>, ctx: &VrrpContext, owner: &str) {
     let Some(names) = &ctx.bfd_names else { return };
+    let known: HashSet<&str> = names.iter().map(String::as_str).collect();
     tracks.retain(|t| {
-        if names.contains(&t.name) {
+        if known.contains(t.name.as_str()) {
             return true;
         }
         let mut d = Diagnostic::error(
@@ -3124,8 +3137,8 @@ fn complete_instance(
     inst: &mut Instance,
     ctx: &VrrpContext,
     sys: &dyn System,
-    member_of: &[(String, String)],
-    groups: &[SyncGroup],
+    member_of: &HashMap<String, String>,
+    group_weights: &HashMap<&str, bool>,
 ) {
     let n = inst.name.clone();
     let at = inst.span;
@@ -3645,11 +3658,10 @@ fn complete_instance(
             false
         });
     }
-    let group = member_of
-        .iter()
-        .find(|(m, _)| *m == n)
-        .and_then(|(_, g)| groups.iter().find(|sg| sg.name == *g));
-    let sync_no_weight = group.is_some_and(|g| !g.tracking_weight);
+    let sync_no_weight = member_of
+        .get(&n)
+        .and_then(|g| group_weights.get(g.as_str()))
+        .is_some_and(|keeps| !keeps);
     if sync_no_weight || inst.priority == OWNER_PRIORITY {
         let why = if sync_no_weight {
             "it is in a sync group (add sync_group_tracking_weight to the group to keep weights)"
@@ -3732,65 +3744,79 @@ fn complete_instance(
 
 /// Two instances with the same VRID, family and interface (multicast, same group) fight.
 fn check_duplicate_vrids(r: &mut Reader<'_>, instances: &[Instance]) {
-    for (i, a) in instances.iter().enumerate() {
-        for b in &instances[i + 1..] {
-            if a.virtual_router_id == 0
-                || a.virtual_router_id != b.virtual_router_id
-                || a.family != b.family
-            {
-                continue;
-            }
-            if a.is_unicast() != b.is_unicast() {
-                continue;
-            }
-            if a.is_unicast() {
-                if a.interface.is_some() && b.interface.is_some() && a.interface != b.interface {
+    // Only instances sharing VRID, family and transport (and, for multicast, interface and
+    // group) can clash: compare within those buckets, in file order, not every pair.
+    type Key<'a> = (u8, Option<Family>, bool, Option<&'a str>, Option<IpAddr>);
+    let mut index: HashMap<Key<'_>, usize> = HashMap::new();
+    let mut buckets: Vec<Vec<&Instance>> = Vec::new();
+    for i in instances.iter().filter(|i| i.virtual_router_id != 0) {
+        let key: Key<'_> = if i.is_unicast() {
+            (i.virtual_router_id, i.family, true, None, None)
+        } else {
+            (
+                i.virtual_router_id,
+                i.family,
+                false,
+                i.interface.as_deref(),
+                i.mcast_dst_ip,
+            )
+        };
+        let k = *index.entry(key).or_insert_with(|| {
+            buckets.push(Vec::new());
+            buckets.len() - 1
+        });
+        buckets[k].push(i);
+    }
+    for bucket in &buckets {
+        for (n, a) in bucket.iter().enumerate() {
+            for b in &bucket[n + 1..] {
+                if a.is_unicast() {
+                    if a.interface.is_some() && b.interface.is_some() && a.interface != b.interface
+                    {
+                        continue;
+                    }
+                    if a.src_ip.is_none() || b.src_ip.is_none() || a.src_ip != b.src_ip {
+                        continue;
+                    }
+                    if !a
+                        .unicast_peers
+                        .iter()
+                        .any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr))
+                    {
+                        continue;
+                    }
+                    r.push(
+                        Diagnostic::error(
+                            Some(b.span),
+                            format!(
+                                "({}) duplicate VRID {} with {} (same source and peer)",
+                                b.name, b.virtual_router_id, a.name
+                            ),
+                        )
+                        .help("give each instance its own virtual_router_id")
+                        .note("keepalived's VRRP process refuses to start"),
+                    );
                     continue;
                 }
-                if a.src_ip.is_none() || b.src_ip.is_none() || a.src_ip != b.src_ip {
+                if a.interface.is_none() {
                     continue;
                 }
-                if !a
-                    .unicast_peers
-                    .iter()
-                    .any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr))
-                {
-                    continue;
-                }
+                let fam = if a.family == Some(Family::V6) { 6 } else { 4 };
                 r.push(
                     Diagnostic::error(
                         Some(b.span),
                         format!(
-                            "({}) duplicate VRID {} with {} (same source and peer)",
-                            b.name, b.virtual_router_id, a.name
+                            "{} and {} both use VRID {} with IPv{fam} on interface {}",
+                            a.name,
+                            b.name,
+                            a.virtual_router_id,
+                            a.interface.as_deref().unwrap_or("")
                         ),
                     )
-                    .help("give each instance its own virtual_router_id")
+                    .help("give each instance on one interface its own virtual_router_id")
                     .note("keepalived's VRRP process refuses to start"),
                 );
-                continue;
             }
-            if a.interface.is_none() || a.interface != b.interface {
-                continue;
-            }
-            if a.mcast_dst_ip != b.mcast_dst_ip {
-                continue;
-            }
-            let fam = if a.family == Some(Family::V6) { 6 } else { 4 };
-            r.push(
-                Diagnostic::error(
-                    Some(b.span),
-                    format!(
-                        "{} and {} both use VRID {} with IPv{fam} on interface {}",
-                        a.name,
-                        b.name,
-                        a.virtual_router_id,
-                        a.interface.as_deref().unwrap_or("")
-                    ),
-                )
-                .help("give each instance on one interface its own virtual_router_id")
-                .note("keepalived's VRRP process refuses to start"),
-            );
         }
     }
 }
