@@ -2657,7 +2657,8 @@ impl Default for VrrpContext {
 impl VrrpContext {
     /// The context from the configuration's global_defs.
     // TODO(lead): map cfg.global.{vrrp_strict, dynamic_interfaces, enable_script_security,
-    // vrrp_version} and cfg.bfd instance names here once those modules land.
+    // script_user, vrrp_version} and cfg.bfd's bfd_instance names (Some(vec![]) when there are
+    // none: keepalived then reports every track_bfd) here once those modules land.
     pub fn from_global(_cfg: &Config) -> VrrpContext {
         VrrpContext::default()
     }
