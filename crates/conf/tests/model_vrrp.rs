@@ -3147,3 +3147,43 @@ fn corpus_files_of_this_module_get_keepalived_s_verdict() {
         bad.join("\n")
     );
 }
+
+#[test]
+fn every_sync_group_keyword_is_read() {
+    let text = "vrrp_script chk {\n script /bin/true\n}\ntrack_file tf {\n file /tmp/tf\n}\nvrrp_track_process tp {\n process sshd\n}\n\
+                vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n\
+                vrrp_instance VI_2 {\n interface eth1\n virtual_router_id 2\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n\
+                vrrp_sync_group G {\n group {\n  VI_1 VI_2\n }\n track_interface {\n  eth0\n }\n track_script {\n  chk weight 0\n }\n\
+                track_file {\n  tf weight 0\n }\n track_process {\n  tp\n }\n track_bfd {\n  b1\n }\n\
+                notify_backup \"/bin/true b\"\n notify_fault \"/bin/true f\" root\n notify_stop \"/bin/true s\" root root\n\
+                notify_master /bin/true\n notify /bin/true\n smtp_alert off\n notify_priority_changes\n}\n";
+    let ctx = VrrpContext {
+        bfd_names: Some(vec!["b1".to_string()]),
+        ..secure()
+    };
+    let (cfg, diags) = load_ctx(text, &ctx, &ip::IpContext::default());
+    clean(&diags);
+    let g = &cfg.vrrp.sync_groups[0];
+    assert_eq!(g.instances, ["VI_1", "VI_2"], "names on one line");
+    assert_eq!(g.track_interfaces[0].name, "eth0");
+    assert_eq!(
+        (g.track_scripts[0].weight, g.track_scripts[0].weight_given),
+        (0, true)
+    );
+    assert_eq!(g.track_files[0].weight, 0);
+    assert_eq!(g.track_processes[0].name, "tp");
+    assert_eq!(g.track_bfds[0].name, "b1");
+    assert_eq!(g.notify_backup.as_ref().unwrap().line, "/bin/true b");
+    assert_eq!(
+        g.notify_fault.as_ref().unwrap().user.as_deref(),
+        Some("root")
+    );
+    assert_eq!(
+        g.notify_stop.as_ref().unwrap().group.as_deref(),
+        Some("root")
+    );
+    assert!(g.notify_master.is_some() && g.notify.is_some());
+    assert_eq!(g.smtp_alert, Some(false));
+    assert_eq!(g.notify_priority_changes, Some(true));
+    assert!(!g.tracking_weight);
+}
