@@ -199,7 +199,7 @@ vrrp_instance VI_1 {
         192.168.200.18/24 brd 192.168.200.255 dev eth1 label eth1:1 scope global
         192.168.200.20/32 peer 192.168.200.21 dev eth0 no_track
         192.168.200.22/24 brd + dev eth0 scope site noprefixroute home -nodad mngtmpaddr autojoin
-        192.168.200.23 preferred_lft 30 use_vmac
+        192.168.200.23 preferred_lft 30
     }
     virtual_ipaddress_excluded {
         192.168.210.1/24 dev eth1 label eth1:x scope host no_track
@@ -367,7 +367,7 @@ fn every_instance_keyword_is_read_with_its_value() {
     let v = &i.vips[4];
     assert_eq!(
         (v.prefix, v.preferred_lft, v.use_vmac),
-        (32, Some(30), true)
+        (32, Some(30), false)
     );
     assert_eq!(i.excluded_vips.len(), 2);
     assert_eq!(i.excluded_vips[0].scope, Some(254));
@@ -3186,4 +3186,19 @@ fn every_sync_group_keyword_is_read() {
     assert_eq!(g.smtp_alert, Some(false));
     assert_eq!(g.notify_priority_changes, Some(true));
     assert!(!g.tracking_weight);
+}
+
+#[test]
+fn use_vmac_on_an_address_and_the_instance() {
+    let l = load_text(&instance(
+        " use_vmac\n virtual_ipaddress_excluded {\n  10.0.0.9 use_vmac\n  10.0.0.10 dev eth1 use_vmac\n }",
+    ));
+    expect(
+        &l.diagnostics,
+        Severity::Error,
+        9,
+        "both for 10.0.0.9 and for the instance",
+    );
+    let e = &l.config.vrrp.instances[0].excluded_vips;
+    assert!(!e[0].use_vmac && e[1].use_vmac);
 }

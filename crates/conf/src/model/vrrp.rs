@@ -3412,6 +3412,37 @@ fn complete_instance(
         inst.vrf = None;
     }
 
+    // use_vmac on an address line means "put it on a VMAC of its own interface"; on the
+    // instance's own interface with the instance's VMAC it is redundant.
+    let inst_vmac = inst.use_vmac.is_some();
+    let (iface_name, vmac_addr) = (inst.interface.clone(), inst.use_vmac_addr);
+    for v in inst.vips.iter_mut().chain(inst.excluded_vips.iter_mut()) {
+        if !v.use_vmac {
+            continue;
+        }
+        let own_if = v.dev.is_none() || v.dev == iface_name;
+        if own_if && inst_vmac && v.family() == family {
+            r.push(
+                Diagnostic::error(
+                    Some(v.span),
+                    format!("({n}) use_vmac is given both for {} and for the instance", v.addr),
+                )
+                .help("remove `use_vmac` from the address line: it goes on the instance's VMAC anyway"),
+            );
+            v.use_vmac = false;
+        } else if (!own_if || v.family() != family) && vmac_addr {
+            r.push(
+                Diagnostic::error(
+                    Some(v.span),
+                    format!("({n}) use_vmac_addr is given, and use_vmac for {}", v.addr),
+                )
+                .help("use one of them")
+                .note("keepalived ignores use_vmac on this address"),
+            );
+            v.use_vmac = false;
+        }
+    }
+
     // An advert carries at most 255 addresses, fewer if the MTU (1500 assumed) is smaller.
     let max_addr: usize = match (family, inst.version) {
         (Family::V4, 2) => {
