@@ -2672,6 +2672,67 @@ vrrp_instance VI_1 {
 }
 "#,
     ),
+    (
+        "vip-and-instance-use-vmac",
+        5,
+        r#"vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 1
+ use_vmac
+ virtual_ipaddress {
+  10.0.0.1
+ }
+ virtual_ipaddress_excluded {
+  10.0.0.9 use_vmac
+  10.0.0.10 dev eth1 use_vmac
+ }
+}
+"#,
+    ),
+    (
+        "interface-in-two-garp-groups",
+        5,
+        r#"garp_group {
+ garp_interval 0.1
+ interface eth0
+}
+garp_group {
+ gna_interval 0.1
+ interfaces {
+  eth0
+  eth1
+ }
+}
+"#,
+    ),
+    (
+        "sync-group-owner-mix",
+        5,
+        r#"vrrp_instance A {
+ state MASTER
+ priority 255
+ interface eth0
+ virtual_router_id 1
+ virtual_ipaddress {
+  10.0.0.1
+ }
+}
+vrrp_instance B {
+ state BACKUP
+ interface eth1
+ virtual_router_id 2
+ virtual_ipaddress {
+  10.0.0.2
+ }
+}
+vrrp_sync_group G {
+ group {
+  A
+  B
+ }
+}
+"#,
+    ),
 ];
 
 /// Our exit code for a case. Until global_defs is modelled, the few global keywords these
