@@ -27,6 +27,8 @@
 //!   [`scheduler::Running`] handle (current table, ha_suspend, shutdown with omega actions,
 //!   lateness [`scheduler::Stats`]) and a stream of [`scheduler::Report`]s (actions plus the new
 //!   table whenever it changed).
+//! * [`from_conf`]: [`from_conf::from_config`] maps keepalived-conf's parsed LVS model into
+//!   these structs (what they cannot run is listed, not silently dropped).
 //! * [`genhash`]: keepalived's `genhash` ([`genhash::run`] prints the digest as it does).
 //!
 //! The model and the accounting never read a clock or touch a socket: tests drive them with
@@ -36,6 +38,7 @@
 pub mod accounting;
 pub mod config;
 pub mod error;
+pub mod from_conf;
 pub mod genhash;
 pub mod model;
 pub mod probe;
