@@ -10,6 +10,9 @@ use crate::source::{SourceMap, Span};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// keepalived stops reading at once (a keyword missing its value: `null_strvec`), `-t` exits 2
+    /// whatever else was found; the daemon refuses to start.
+    Abort,
     /// keepalived cannot run this configuration (missing file, unknown interface, fatal error):
     /// `-t` exits 4 and the daemon refuses to start.
     Fatal,
@@ -18,7 +21,8 @@ pub enum Severity {
     Error,
     /// keepalived reports it as a configuration warning: `-t` exits 5 as for errors.
     Warning,
-    /// Scripts would run as root without `enable_script_security`: `-t` exits 6 if nothing worse.
+    /// Scripts would run as root without `enable_script_security`: `-t` exits 6, even when errors
+    /// were found too (keepalived reports the least severe class).
     Security,
     /// Ours only (keepalived says nothing): worth reading, does not change the exit code.
     Advice,
@@ -27,6 +31,7 @@ pub enum Severity {
 impl Severity {
     pub fn label(self) -> &'static str {
         match self {
+            Severity::Abort => "error (keepalived stops here)",
             Severity::Fatal => "fatal",
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -61,6 +66,9 @@ impl Diagnostic {
         }
     }
 
+    pub fn abort(span: Option<Span>, message: impl Into<String>) -> Self {
+        Diagnostic::new(Severity::Abort, span, message)
+    }
     pub fn fatal(span: Option<Span>, message: impl Into<String>) -> Self {
         Diagnostic::new(Severity::Fatal, span, message)
     }
@@ -91,6 +99,8 @@ impl Diagnostic {
 /// `keepalived -t` exit codes as keepalived 2.2.7 returns them on Debian 12.
 pub mod exit {
     pub const OK: i32 = 0;
+    /// keepalived stopped reading at a keyword without its value.
+    pub const ABORT: i32 = 2;
     /// The configuration cannot run.
     pub const FATAL: i32 = 4;
     /// Errors, but keepalived would run it.
@@ -135,17 +145,26 @@ impl Diagnostics {
         self.iter().any(|d| d.severity == severity)
     }
 
-    /// The exit code `keepalived -t` gives for these diagnostics.
+    /// The exit code `keepalived -t` gives for these diagnostics. keepalived keeps the *least*
+    /// severe class it was told about (the highest `config_err_t`), so script security beats
+    /// errors, and errors beat fatal problems; a missing value ends the run before any of that.
     pub fn exit_code(&self) -> i32 {
-        if self.has(Severity::Fatal) {
-            exit::FATAL
-        } else if self.has(Severity::Error) || self.has(Severity::Warning) {
-            exit::ERRORS
+        if self.has(Severity::Abort) {
+            exit::ABORT
         } else if self.has(Severity::Security) {
             exit::SECURITY
+        } else if self.has(Severity::Error) || self.has(Severity::Warning) {
+            exit::ERRORS
+        } else if self.has(Severity::Fatal) {
+            exit::FATAL
         } else {
             exit::OK
         }
+    }
+
+    /// Whether the daemon may start on this configuration: nothing keepalived refuses.
+    pub fn runnable(&self) -> bool {
+        !self.has(Severity::Abort) && !self.has(Severity::Fatal)
     }
 
     /// Diagnostics in file order (then by severity), as `-t` prints them.

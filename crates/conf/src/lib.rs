@@ -79,7 +79,7 @@ impl Loaded {
 
     /// Whether the daemon may run this configuration (no fatal problem).
     pub fn runnable(&self) -> bool {
-        !self.diagnostics.has(Severity::Fatal)
+        self.diagnostics.runnable()
     }
 
     /// All diagnostics rendered with source lines and carets.

@@ -50,11 +50,11 @@ impl<'d> Reader<'d> {
             Some(w) => Some(w.text.as_str()),
             None => {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::abort(
                         Some(node.line_span()),
                         format!("`{}` needs {what}", node.keyword()),
                     )
-                    .note("keepalived ignores this line"),
+                    .note("keepalived 2.2.7 stops reading the configuration here and exits"),
                 );
                 None
             }
@@ -253,11 +253,11 @@ impl<'d> Reader<'d> {
             Some(w) => Some(w),
             None => {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::abort(
                         Some(node.line_span()),
                         format!("`{}` needs {what}", node.keyword()),
                     )
-                    .note("keepalived ignores this line"),
+                    .note("keepalived 2.2.7 stops reading the configuration here and exits"),
                 );
                 None
             }

@@ -2673,6 +2673,9 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
 pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx: &VrrpContext) {
     let vrrp = &mut cfg.vrrp;
     let iface = |name: &str| ctx.dynamic_interfaces || sys.interface_exists(name);
+    // keepalived stops its VRRP set-up (so also the script security check) once any named
+    // interface is missing ("Non-existent interface specified in configuration").
+    let missing_interface = named_interfaces(vrrp).any(|n| !iface(n));
 
     // Scripts whose user cannot be set are removed by keepalived while reading; their tracks
     // then vanish without a second word.
@@ -2932,7 +2935,34 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
     }
 
     check_duplicate_vrids(r, &vrrp.instances);
-    check_programs(r, vrrp, sys, ctx);
+    if !missing_interface {
+        check_programs(r, vrrp, sys, ctx);
+    }
+}
+
+/// Every interface the VRRP blocks name (instances, their VIPs, tracked links, garp groups).
+fn named_interfaces(vrrp: &Vrrp) -> impl Iterator<Item = &str> {
+    let instances = vrrp.instances.iter().flat_map(|i| {
+        i.interface
+            .as_deref()
+            .into_iter()
+            .chain(i.track_interfaces.iter().map(|t| t.name.as_str()))
+            .chain(
+                i.vips
+                    .iter()
+                    .chain(i.excluded_vips.iter())
+                    .filter_map(|v| v.dev.as_deref()),
+            )
+    });
+    let groups = vrrp
+        .sync_groups
+        .iter()
+        .flat_map(|g| g.track_interfaces.iter().map(|t| t.name.as_str()));
+    let garps = vrrp
+        .garp_groups
+        .iter()
+        .flat_map(|g| g.interfaces.iter().map(String::as_str));
+    instances.chain(groups).chain(garps)
 }
 
 /// Whether the host's /etc/passwd (`group` false) or /etc/group (`group` true) has `name`;
