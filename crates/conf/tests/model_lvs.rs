@@ -33,10 +33,20 @@ fn describe(l: &Loaded) -> Vec<String> {
 }
 
 fn clean(text: &str) -> Loaded {
+    clean_but(text, &[])
+}
+
+/// No diagnostic but advice and the listed (severity label, line) ones.
+fn clean_but(text: &str, allowed: &[(&str, u32)]) -> Loaded {
     let l = conf(text);
     let serious: Vec<String> = describe(&l)
         .into_iter()
-        .filter(|d| !d.starts_with("advice"))
+        .filter(|d| {
+            !d.starts_with("advice")
+                && !allowed
+                    .iter()
+                    .any(|(sev, line)| d.starts_with(&format!("{sev}@{line}:")))
+        })
         .collect();
     assert!(serious.is_empty(), "{}", serious.join("\n"));
     l
@@ -60,7 +70,9 @@ fn vs(addr: &str, vs_extra: &str, rs_extra: &str) -> String {
 
 #[test]
 fn every_virtual_server_keyword() {
-    let l = clean(
+    // Scripts without enable_script_security (global_defs is another module's): keepalived's
+    // SECURITY VIOLATION at the first script, the quorum_up line.
+    let l = clean_but(
         r#"
 track_file tf { file /tmp/x }
 SSL {
@@ -222,6 +234,7 @@ virtual_server fwmark 12 {
     }
 }
 "#,
+        &[("security", 38)],
     );
     let lvs = &l.config.lvs;
     let ssl = lvs.ssl.as_ref().unwrap();
@@ -794,6 +807,122 @@ fn cases() -> Vec<Case> {
             expect: &[(5, "outside range [1, 2678400]")],
         },
         Case {
+            name: "MISC_CHECK without script security",
+            text: with_rs("", "MISC_CHECK {\nmisc_path /bin/true\n}"),
+            rc: 6,
+            expect: &[(13, "SECURITY VIOLATION")],
+        },
+        Case {
+            name: "notify_up without script security",
+            text: vs("10.0.0.1 80", "", "notify_up /bin/true\nTCP_CHECK {\n}"),
+            rc: 6,
+            expect: &[(7, "SECURITY VIOLATION")],
+        },
+        Case {
+            name: "quorum_up without script security",
+            text: vs("10.0.0.1 80", "quorum_up /bin/true", "TCP_CHECK {\n}"),
+            rc: 6,
+            expect: &[(5, "SECURITY VIOLATION")],
+        },
+        Case {
+            name: "MISC_CHECK user that does not exist",
+            text: with_rs(
+                "",
+                "MISC_CHECK {\nmisc_path /bin/true\nuser nosuchuser-kt\n}",
+            ),
+            rc: 5,
+            expect: &[(13, "failed to set uid/gid")],
+        },
+        Case {
+            name: "notify_up user that does not exist: dropped silently",
+            text: vs(
+                "10.0.0.1 80",
+                "",
+                "notify_up /bin/true nosuchuser-kt\nTCP_CHECK {\n}",
+            ),
+            rc: 0,
+            expect: &[(7, "user nosuchuser-kt does not exist")],
+        },
+        Case {
+            name: "real server twin of the sorry server with another inhibit",
+            text: vs(
+                "10.0.0.1 80",
+                "sorry_server 10.0.0.2 80\nsorry_server_inhibit",
+                "inhibit_on_failure false",
+            ),
+            rc: 5,
+            expect: &[(7, "matches sorry server, but inhibit setting differs")],
+        },
+        Case {
+            name: "duplicate digest",
+            text: with_rs(
+                "",
+                "HTTP_GET {\nurl {\npath /\ndigest 00112233445566778899aabbccddeeff\ndigest 00112233445566778899aabbccddeeff\n}\n}",
+            ),
+            rc: 5,
+            expect: &[(16, "is a duplicate")],
+        },
+        Case {
+            name: "bindto of another family than connect_ip",
+            text: with_rs("", "TCP_CHECK {\nconnect_ip 10.0.0.5\nbindto fe80::1\n}"),
+            rc: 5,
+            expect: &[(14, "does not match address family of connect_ip")],
+        },
+        Case {
+            name: "delay_loop 0",
+            text: vs("10.0.0.1 80", "delay_loop 0", ""),
+            rc: 5,
+            expect: &[(5, "outside range")],
+        },
+        Case {
+            name: "virtual server retry 0",
+            text: vs("10.0.0.1 80", "retry 0", ""),
+            rc: 5,
+            expect: &[(5, "outside range [1, 4294967295]")],
+        },
+        Case {
+            name: "virtual server weight 0",
+            text: vs("10.0.0.1 80", "weight 0", ""),
+            rc: 5,
+            expect: &[(5, "outside range [1, 2147483647]")],
+        },
+        Case {
+            name: "every real server of weight 0",
+            text: vs("10.0.0.1 80", "", "weight 0"),
+            rc: 5,
+            expect: &[
+                (1, "exceeds total weight of real servers 0"),
+                (1, "hysteresis 0 >= quorum 0"),
+            ],
+        },
+        Case {
+            name: "checker retry 0",
+            text: with_rs("", "TCP_CHECK {\nretry 0\n}"),
+            rc: 0,
+            expect: &[],
+        },
+        Case {
+            name: "alpha, omega, quorum 1, hysteresis 0",
+            text: vs("10.0.0.1 80", "alpha\nomega\nquorum 1\nhysteresis 0", ""),
+            rc: 0,
+            expect: &[],
+        },
+        Case {
+            name: "regex options without regex (a log line only)",
+            text: with_rs("", "HTTP_GET {\nurl {\npath /\nregex_no_match\n}\n}"),
+            rc: 0,
+            expect: &[(13, "regex parameters specified without regex")],
+        },
+        Case {
+            name: "two SSL blocks",
+            text: format!(
+                "SSL {{\nca /x\n}}\nSSL {{\nkey /y\n}}\n{}",
+                vs("10.0.0.1 80", "", "")
+            ),
+            rc: 5,
+            expect: &[(4, "second `SSL`")],
+        },
+        Case {
             name: "link-local connect_ip without bind_if",
             text: with_rs("", "TCP_CHECK {\nconnect_ip fe80::1\n}"),
             rc: 5,
@@ -1139,4 +1268,35 @@ fn nix_is_root() -> bool {
                 .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
         })
         .unwrap_or(false)
+}
+
+/// A host without any program: scripts whose program is missing are dropped (notify) or kept to
+/// fail when run (MISC_CHECK), as keepalived does silently; no script is run, so no security
+/// violation.
+struct NoPrograms;
+
+impl keepalived_conf::System for NoPrograms {
+    fn interface_exists(&self, _: &str) -> bool {
+        true
+    }
+    fn program_exists(&self, _: &str) -> bool {
+        false
+    }
+}
+
+#[test]
+fn missing_script_programs_are_advice() {
+    let text = vs(
+        "10.0.0.1 80",
+        "quorum_down /no/such",
+        "notify_up /no/such\nMISC_CHECK {\nmisc_path /no/such/check\n}",
+    );
+    let l = load_str("t.conf", &text, &LoadOptions::default(), &NoPrograms);
+    assert_eq!(l.exit_code(), 0, "{}", describe(&l).join("\n"));
+    let got = describe(&l);
+    assert_eq!(got.len(), 3, "{}", got.join("\n"));
+    assert!(got.iter().all(|d| d.starts_with("advice")));
+    let v = &l.config.lvs.virtual_servers[0];
+    assert!(v.quorum_down.is_none() && v.real_servers[0].notify_up.is_none());
+    assert_eq!(v.real_servers[0].checkers.len(), 1);
 }

@@ -2726,7 +2726,29 @@ fn read_url(node: &Node, children: &[Node], r: &mut Reader<'_>, checker: &str) -
 
 /// keepalived's checks once everything is read (its validate_check_config and the virtual
 /// server group resolution at start), with its fallbacks applied to the model.
-pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, _sys: &dyn System) {
+pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
+    let ctx = LvsContext::from_global(cfg);
+    validate_with(cfg, r, sys, &ctx);
+}
+
+/// What LVS validation needs from global_defs (global.rs is written apart; `from_global` is the
+/// one place that maps its fields).
+#[derive(Debug, Clone, Default)]
+pub struct LvsContext {
+    /// `enable_script_security`.
+    pub script_security: bool,
+}
+
+impl LvsContext {
+    /// The context from the configuration's global_defs.
+    // TODO(lead): map cfg.global.enable_script_security once global_defs is modelled.
+    pub fn from_global(_cfg: &Config) -> LvsContext {
+        LvsContext::default()
+    }
+}
+
+/// [`validate`] with an explicit context.
+pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx: &LvsContext) {
     let groups = cfg.lvs.groups.clone();
     let mut kept = Vec::new();
     for mut vs in std::mem::take(&mut cfg.lvs.virtual_servers) {
@@ -2735,6 +2757,113 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, _sys: &dyn System) {
         }
     }
     cfg.lvs.virtual_servers = kept;
+    check_scripts(cfg, r, sys, ctx);
+}
+
+/// Whether the host's /etc/passwd (`group` false) or /etc/group (`group` true) has `name`;
+/// `None` when the file cannot be read (then nothing is checked).
+// keepalived asks getpwnam/getgrnam; the local files answer for the users scripts run as.
+fn account_exists(name: &str, group: bool) -> Option<bool> {
+    let file = if group { "/etc/group" } else { "/etc/passwd" };
+    let text = std::fs::read_to_string(file).ok()?;
+    Some(name.parse::<u32>().is_ok() || text.lines().any(|l| l.split(':').next() == Some(name)))
+}
+
+fn missing_account(c: &Command) -> Option<String> {
+    if let Some(u) = &c.user
+        && account_exists(u, false) == Some(false)
+    {
+        return Some(format!("user {u} does not exist"));
+    }
+    if let Some(g) = &c.group
+        && account_exists(g, true) == Some(false)
+    {
+        return Some(format!("group {g} does not exist"));
+    }
+    None
+}
+
+/// keepalived's checker-script rules: a MISC_CHECK whose user does not exist is removed (error);
+/// a notify/quorum script whose user or program does not exist is dropped (keepalived is silent:
+/// advice); and if any script is run while `enable_script_security` is off, one SECURITY
+/// VIOLATION (exit 6).
+fn check_scripts(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx: &LvsContext) {
+    let mut first_found: Option<Span> = None;
+    let notify = |r: &mut Reader<'_>, slot: &mut Option<Command>, first: &mut Option<Span>| {
+        let Some(c) = slot else {
+            return;
+        };
+        let prog = c.program();
+        let problem = missing_account(c).or_else(|| {
+            (prog.is_empty() || !sys.program_exists(&prog))
+                .then(|| format!("program `{prog}` does not exist"))
+        });
+        match problem {
+            Some(p) => {
+                r.push(
+                    Diagnostic::advice(Some(c.span), format!("script {}: {p}", c.line))
+                        .help("give the full path of an executable script and an existing user")
+                        .note("keepalived drops this script silently"),
+                );
+                *slot = None;
+            }
+            None => {
+                first.get_or_insert(c.span);
+            }
+        }
+    };
+    for vs in &mut cfg.lvs.virtual_servers {
+        notify(r, &mut vs.quorum_up, &mut first_found);
+        notify(r, &mut vs.quorum_down, &mut first_found);
+        for rs in &mut vs.real_servers {
+            notify(r, &mut rs.notify_up, &mut first_found);
+            notify(r, &mut rs.notify_down, &mut first_found);
+            rs.checkers.retain(|c| {
+                let CheckerKind::Misc(m) = &c.kind else {
+                    return true;
+                };
+                if let Some(p) = missing_account(&m.command) {
+                    r.push(
+                        Diagnostic::error(
+                            Some(m.command.span),
+                            format!(
+                                "failed to set uid/gid for misc checker script '{}' ({p}) - removing",
+                                m.command.line
+                            ),
+                        )
+                        .help("name an existing user (and group) after `user`"),
+                    );
+                    return false;
+                }
+                let prog = m.command.program();
+                if prog.is_empty() || !sys.program_exists(&prog) {
+                    r.push(
+                        Diagnostic::advice(
+                            Some(m.command.span),
+                            format!("MISC_CHECK program `{prog}` does not exist"),
+                        )
+                        .help("give the full path of an executable script")
+                        .note("keepalived accepts it silently; the check fails when run"),
+                    );
+                } else {
+                    first_found.get_or_insert(m.command.span);
+                }
+                true
+            });
+        }
+    }
+    if !ctx.script_security
+        && let Some(span) = first_found
+    {
+        r.push(
+            Diagnostic::security(
+                Some(span),
+                "SECURITY VIOLATION - check scripts are being executed but script_security not enabled",
+            )
+            .help("add `enable_script_security` (and `script_user USER`) to global_defs")
+            .note("keepalived runs these scripts as root without checking who can write them"),
+        );
+    }
 }
 
 /// One virtual server; false if keepalived drops it.
@@ -2959,7 +3088,9 @@ fn validate_vs(vs: &mut VirtualServer, groups: &[VirtualServerGroup], r: &mut Re
         );
         vs.quorum = u32::try_from(weight_sum).unwrap_or(u32::MAX);
     }
-    if vs.hysteresis >= vs.quorum && !(vs.hysteresis == 0 && vs.quorum == 0) {
+    // keepalived also reports `hysteresis 0 >= quorum 0` (when every weight is 0); it then
+    // wraps the hysteresis to 2^32-1, we keep 0.
+    if vs.hysteresis >= vs.quorum {
         let h = vs.quorum.saturating_sub(1);
         r.push(
             Diagnostic::error(
