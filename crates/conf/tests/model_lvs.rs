@@ -1300,3 +1300,18 @@ fn missing_script_programs_are_advice() {
     assert!(v.quorum_down.is_none() && v.real_servers[0].notify_up.is_none());
     assert_eq!(v.real_servers[0].checkers.len(), 1);
 }
+
+#[test]
+fn link_local_real_server_needs_bind_if() {
+    let text = "virtual_server fe80::10 80 {\nlb_algo rr\nlb_kind NAT\nprotocol TCP\nreal_server fe80::1 80 {\nTCP_CHECK {\n}\nTCP_CHECK {\nbind_if eth0\n}\n}\n}\n";
+    let l = conf(text);
+    let got = describe(&l);
+    assert_eq!(got.len(), 1, "{}", got.join("\n"));
+    assert!(got[0].starts_with("error@6:") && got[0].contains("requires a bind_if"));
+    assert_eq!(
+        l.config.lvs.virtual_servers[0].real_servers[0]
+            .checkers
+            .len(),
+        1
+    );
+}

@@ -2002,9 +2002,10 @@ fn read_common(n: &Node, r: &mut Reader<'_>, c: &mut CheckerCommon, conn: bool) 
     true
 }
 
-/// keepalived refuses a link-local connect_ip without bind_if (the checker is dropped).
-fn link_local_ok(r: &mut Reader<'_>, c: &CheckerCommon, span: Span) -> bool {
-    if let Some(IpAddr::V6(a)) = c.connect_ip
+/// keepalived refuses a checker whose destination (connect_ip, else the real server) is IPv6
+/// link-local without bind_if (the checker is dropped).
+fn link_local_ok(r: &mut Reader<'_>, c: &CheckerCommon, span: Span, rs_ip: IpAddr) -> bool {
+    if let IpAddr::V6(a) = c.connect_ip.unwrap_or(rs_ip)
         && (a.segments()[0] & 0xffc0) == 0xfe80
         && c.bind_if.is_none()
     {
@@ -2039,7 +2040,7 @@ fn read_checker(
                     unknown(r, n, kw, known);
                 }
             }
-            if !link_local_ok(r, &common, span) {
+            if !link_local_ok(r, &common, span, rs.addr.ip()) {
                 return None;
             }
             if kw == "TCP_CHECK" {
@@ -2125,7 +2126,7 @@ fn read_checker(
                 );
                 return None;
             }
-            if !link_local_ok(r, &common, span) {
+            if !link_local_ok(r, &common, span, rs.addr.ip()) {
                 return None;
             }
             if kw == "HTTP_GET" {
@@ -2214,7 +2215,7 @@ fn read_checker(
                                 unknown(r, k, "host", TCP_KEYWORDS);
                             }
                         }
-                        if link_local_ok(r, &h, n.span()) {
+                        if link_local_ok(r, &h, n.span(), rs.addr.ip()) {
                             s.hosts.push(h);
                         }
                         r.push(
@@ -2228,7 +2229,7 @@ fn read_checker(
                     _ => unknown(r, n, kw, known),
                 }
             }
-            if !link_local_ok(r, &common, span) {
+            if !link_local_ok(r, &common, span, rs.addr.ip()) {
                 return None;
             }
             CheckerKind::Smtp(s)
@@ -2291,7 +2292,7 @@ fn read_checker(
                     _ => unknown(r, n, kw, known),
                 }
             }
-            if !link_local_ok(r, &common, span) {
+            if !link_local_ok(r, &common, span, rs.addr.ip()) {
                 return None;
             }
             CheckerKind::Dns(d)
@@ -2362,7 +2363,7 @@ fn read_checker(
                     _ => unknown(r, n, kw, known),
                 }
             }
-            if !link_local_ok(r, &common, span) {
+            if !link_local_ok(r, &common, span, rs.addr.ip()) {
                 return None;
             }
             if u.min_reply_length > u.max_reply_length {
@@ -3023,11 +3024,11 @@ fn validate_vs(vs: &mut VirtualServer, groups: &[VirtualServerGroup], r: &mut Re
     }
 
     // Real servers: duplicates, forwarding, weights, sorry server twins.
-    let mut seen: Vec<SocketAddr> = Vec::new();
+    let mut seen: std::collections::HashSet<SocketAddr> = std::collections::HashSet::new();
     let mut weight_sum: u64 = 0;
     let mut kept = Vec::new();
     for rs in std::mem::take(&mut vs.real_servers) {
-        if seen.contains(&rs.addr) {
+        if !seen.insert(rs.addr) {
             r.push(
                 Diagnostic::error(
                     Some(rs.span),
@@ -3041,7 +3042,6 @@ fn validate_vs(vs: &mut VirtualServer, groups: &[VirtualServerGroup], r: &mut Re
             );
             continue;
         }
-        seen.push(rs.addr);
         kept.push(rs);
     }
     vs.real_servers = kept;
