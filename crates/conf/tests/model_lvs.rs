@@ -1315,3 +1315,21 @@ fn link_local_real_server_needs_bind_if() {
         1
     );
 }
+
+#[test]
+fn url_missing_brace_is_one_diagnostic() {
+    let l = conf(&vs(
+        "10.0.0.1 80",
+        "",
+        "HTTP_GET {\nurl\npath /x\nstatus_code 204\n}",
+    ));
+    let got = describe(&l);
+    assert_eq!(got.len(), 1, "{}", got.join("\n"));
+    assert!(got[0].starts_with("error@8:"), "{}", got[0]);
+    let CheckerKind::Http(h) = &l.config.lvs.virtual_servers[0].real_servers[0].checkers[0].kind
+    else {
+        panic!()
+    };
+    assert_eq!(h.urls[0].path, "/x");
+    assert!(h.urls[0].accepts(204));
+}

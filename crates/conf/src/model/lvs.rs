@@ -1234,7 +1234,8 @@ fn absorb<'a>(
     own: &[&str],
     stop: &[&str],
 ) -> Option<&'a [Node]> {
-    if n.block.is_some() || (n.keyword() != "real_server" && !CHECKERS.contains(&n.keyword())) {
+    let kw = n.keyword();
+    if n.block.is_some() || !(kw == "real_server" || kw == "url" || CHECKERS.contains(&kw)) {
         return None;
     }
     let line = n.span().line;
@@ -2051,17 +2052,17 @@ fn read_checker(
         }
         "HTTP_GET" | "SSL_GET" => {
             let mut h = HttpGet::default();
-            for n in children {
+            let mut i = 0;
+            while i < children.len() {
+                let n = &children[i];
+                i += 1;
                 if read_common(n, r, &mut common, true) {
                     continue;
                 }
                 match n.keyword() {
                     "url" => {
-                        let kids = n.children();
-                        if n.block.is_none() {
-                            r.block(n);
-                            continue;
-                        }
+                        let kids = absorb(r, n, children, &mut i, URL_KEYWORDS, &["url"])
+                            .unwrap_or_else(|| n.children());
                         if let Some(u) = read_url(n, kids, r, kw) {
                             h.urls.push(u);
                         }
