@@ -1333,3 +1333,101 @@ fn url_missing_brace_is_one_diagnostic() {
     assert_eq!(h.urls[0].path, "/x");
     assert!(h.urls[0].accepts(204));
 }
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    const WORDS: &[&str] = &[
+        "virtual_server",
+        "virtual_server_group",
+        "real_server",
+        "sorry_server",
+        "fwmark",
+        "group",
+        "TCP_CHECK",
+        "HTTP_GET",
+        "SSL_GET",
+        "MISC_CHECK",
+        "SMTP_CHECK",
+        "DNS_CHECK",
+        "UDP_CHECK",
+        "PING_CHECK",
+        "FILE_CHECK",
+        "BFD_CHECK",
+        "url",
+        "host",
+        "path",
+        "digest",
+        "status_code",
+        "payload",
+        "require_reply",
+        "weight",
+        "quorum",
+        "hysteresis",
+        "lb_kind",
+        "TUN",
+        "type",
+        "gue",
+        "port",
+        "persistence_granularity",
+        "connect_ip",
+        "bindto",
+        "10.0.0.1",
+        "10.0.0.1-300",
+        "10.0.0.0/8",
+        "fe80::1",
+        "::1-ffff",
+        "0",
+        "80",
+        "-1",
+        "65536",
+        "4294967296",
+        "xx",
+        "zz",
+        "1.0C",
+        "200-100",
+        "{",
+        "}",
+        "\"",
+        "ip_family",
+        "inet6",
+        "sh-port",
+        "ops",
+        "quorum_up",
+        "user",
+        "misc_path",
+        "SSL",
+        "ca",
+    ];
+
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => proptest::sample::select(WORDS).prop_map(str::to_string),
+            1 => "[ -~]{0,12}",
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::collection::vec(word(), 0..6), 0..40).prop_map(
+            |lines| {
+                lines
+                    .iter()
+                    .map(|l| l.join(" "))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("LVS_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
+        ))]
+        #[test]
+        fn lvs_blocks_never_panic(t in text()) {
+            let l = conf(&t);
+            let _ = serde_json::to_string(&l.config.lvs).unwrap();
+        }
+    }
+}
