@@ -261,10 +261,31 @@ outage_sample() {
     last=$(jq -r .last <<<"$res")
     last_at=$(jq -r .last_at_s <<<"$res")
     # Valid only if the backup answered after the silence and kept answering to the end.
-    if [ "$gap" = null ] || [ "$last" != r2 ] || [ "$last" != r2 ] || [ "$(fcalc "($last_at > $total - 0.3)")" != 1.000 ]; then
+    if [ "$gap" = null ] || [ "$last" != r2 ] || [ "$(fcalc "($last_at > $total - 0.3)")" != 1.000 ]; then
         say "outage $(name_of "$dm") adv $adv SIG$sig #$rep: no steady answer from r2 after the kill: $res"
         gap=fail
+    elif [ "$(jq -r .switches <<<"$res")" != 1 ]; then
+        say "outage $(name_of "$dm") adv $adv SIG$sig #$rep: the VIP moved more than once (spurious failover, see the r2 log): $res"
+        gap=fail
     fi
+    if [ "$sig" = KILL ]; then
+        # keepalived 2.2.7 leaves the VIP on a SIGKILLed master; keepalived-rs gives VIPs a
+        # lifetime of max(4 advert_int, 3 s) rounded up to whole seconds. Look a bit after that.
+        local kw after_s stale
+        kw=$(jq -r '.kill_wall // 0' "$out.kill")
+        after_s=$(fcalc "(4 * $adv > 3 ? int(4 * $adv + 0.999) : 3) + 1.5")
+        sleep "$(fcalc "(($kw + $after_s - $(date +%s.%N)) > 0 ? ($kw + $after_s - $(date +%s.%N)) : 0)")"
+        if holds "$NS_R1"; then stale=1; else stale=0; fi
+        log "VIP on the killed master $(fcalc "$(date +%s.%N) - $kw") s after the kill: $stale"
+        printf 'stale_vip\t%s\tadv=%s\tSIG%s\t%s\t%s\n' "$(name_of "$dm")" "$adv" "$sig" "$rep" "$stale" >>"$SAMPLES"
+    fi
+    # A backup that became master before the kill (its log says so) is a spurious failover.
+    local spurious
+    spurious=$(grep -c 'Entering MASTER STATE' "$OUT/run/o-$dm-$adv-$sig-$rep-r2/log")
+    if [ "$spurious" -gt 1 ]; then
+        say "outage $(name_of "$dm") adv $adv SIG$sig #$rep: r2 entered MASTER $spurious times (once expected)"
+    fi
+    printf 'spurious\t%s\tadv=%s\tSIG%s\t%s\t%s\n' "$(name_of "$dm")" "$adv" "$sig" "$rep" "$((spurious > 1 ? spurious - 1 : 0))" >>"$SAMPLES"
     stop_daemon "$d2"
     stop_daemon "$d1"
     kill "$s1" "$s2" 2>/dev/null
@@ -334,6 +355,9 @@ median() {
             if (m >= 1e17) print "fail"; else printf "%.3f%s\n", m, (f ? " (" f " failed)" : "")
         }' "$SAMPLES"
 }
+count() { # sum of the samples' values
+    awk -F'\t' -v k="$1" -v d="$2" -v s="$3" -v g="$4" '$1 == k && $2 == d && $3 == s && $4 == g { n += $6 } END { print n + 0 }' "$SAMPLES"
+}
 ratio() {
     case "$1$2" in *-* | *fail*) echo "-"; return ;; esac
     awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN { if (a == 0) print "-"; else printf "%.2f\n", b / a }'
@@ -379,6 +403,14 @@ say "uptime after: $(uptime)"
             a=$(median kill_to_answer keepalived "adv=$adv" "SIG$sig")
             b=$(median kill_to_answer keepalived-rs "adv=$adv" "SIG$sig")
             echo "| (kill to the new master's first answer, ms) | $a | $b | $(ratio "$a" "$b") |"
+            if [ "$sig" = KILL ]; then
+                a=$(count stale_vip keepalived "adv=$adv" "SIG$sig")
+                b=$(count stale_vip keepalived-rs "adv=$adv" "SIG$sig")
+                echo "| (samples whose killed master still held the VIP $(fcalc "(4 * $adv > 3 ? int(4 * $adv + 0.999) : 3) + 1.5") s after the kill) | $a | $b | |"
+            fi
+            a=$(count spurious keepalived "adv=$adv" "SIG$sig")
+            b=$(count spurious keepalived-rs "adv=$adv" "SIG$sig")
+            [ "$a$b" != 00 ] && echo "| (spurious failovers before the kill, all samples) | $a | $b | |"
         done
     done
     for adv in $CPU_ADVERTS; do
