@@ -24,6 +24,13 @@ pub struct Config {
 
 /// Top-level keywords and the module that owns each.
 pub const TOP_LEVEL: &[&str] = &[
+    "net_namespace",
+    "net_namespace_ipvs",
+    "namespace_with_ipsets",
+    "instance",
+    "use_pid_dir",
+    "linkbeat_use_polling",
+    "child_wait_time",
     "global_defs",
     "static_ipaddress",
     "static_routes",
@@ -70,7 +77,13 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
 /// Every (block, keywords) pair the model reads, over all modules.
 pub fn all_keywords() -> Vec<(&'static str, &'static [&'static str])> {
     let mut v = vec![("top level", TOP_LEVEL)];
-    for m in [global::KEYWORDS, ip::KEYWORDS, vrrp::KEYWORDS, bfd::KEYWORDS, lvs::KEYWORDS] {
+    for m in [
+        global::KEYWORDS,
+        ip::KEYWORDS,
+        vrrp::KEYWORDS,
+        bfd::KEYWORDS,
+        lvs::KEYWORDS,
+    ] {
         v.extend_from_slice(m);
     }
     v
