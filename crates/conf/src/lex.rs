@@ -1,10 +1,9 @@
-//! From file text to lines of words: comments, quotes and escapes, braces as words of their own.
-//! The preprocessor (include, @ID, $NAME, ~SEQ) sits on top of this and yields the same `Line`s.
+//! From one line of text to words, the way keepalived 2.2.7 reads them: comment stripping, quotes,
+//! braces split into lines of their own, and the escaped form scripts get. Every byte keeps its span.
 
-use crate::diag::{Diagnostic, Diagnostics};
-use crate::source::{FileId, Span};
+use crate::source::Span;
 
-/// One word of a line, after quotes and escapes are resolved.
+/// One word of a line, quotes removed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Word {
     pub text: String,
@@ -22,107 +21,407 @@ impl Word {
     }
 }
 
-/// One logical line of the configuration.
+/// One logical line of the configuration, after preprocessing: what keepalived hands a keyword.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     pub words: Vec<Word>,
+    /// The line's text as keepalived's keyword handlers see it (after comments, parameters and
+    /// the brace split); script keywords re-read it with [`split_escaped`].
+    pub raw: String,
 }
 
-/// Splits one physical line into words. `!` and `#` start a comment outside quotes; `{` and `}` are
-/// words of their own; `"..."` is one word (with keepalived's backslash escapes).
-pub fn split_line(file: FileId, line_no: u32, text: &str, diags: &mut Diagnostics) -> Vec<Word> {
-    let chars: Vec<char> = text.chars().collect();
+/// Text being preprocessed: bytes, and for each byte where it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Text {
+    pub bytes: Vec<u8>,
+    pub at: Vec<Span>,
+}
+
+impl Text {
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Bytes from a physical line: column of each byte counted in characters from `first_col`.
+    pub fn from_source(bytes: &[u8], file: crate::FileId, line: u32, first_col: u32) -> Text {
+        let mut at = Vec::with_capacity(bytes.len());
+        let mut col = first_col.saturating_sub(1);
+        for &b in bytes {
+            if b & 0xC0 != 0x80 {
+                col = col.saturating_add(1);
+            }
+            at.push(Span::new(file, line, col.max(1), 1));
+        }
+        Text {
+            bytes: bytes.to_vec(),
+            at,
+        }
+    }
+
+    /// Bytes that all point at one place (substituted text points at its reference).
+    pub fn uniform(bytes: &[u8], span: Span) -> Text {
+        Text {
+            bytes: bytes.to_vec(),
+            at: vec![span; bytes.len()],
+        }
+    }
+
+    pub fn slice(&self, from: usize, to: usize) -> Text {
+        Text {
+            bytes: self.bytes[from..to].to_vec(),
+            at: self.at[from..to].to_vec(),
+        }
+    }
+
+    pub fn truncate(&mut self, len: usize) {
+        self.bytes.truncate(len);
+        self.at.truncate(len);
+    }
+
+    pub fn remove(&mut self, i: usize) {
+        self.bytes.remove(i);
+        self.at.remove(i);
+    }
+
+    pub fn push(&mut self, b: u8, span: Span) {
+        self.bytes.push(b);
+        self.at.push(span);
+    }
+
+    pub fn drain_front(&mut self, n: usize) {
+        self.bytes.drain(..n);
+        self.at.drain(..n);
+    }
+
+    pub fn splice(&mut self, from: usize, to: usize, with: &Text) {
+        self.bytes
+            .splice(from..to, with.bytes.iter().copied())
+            .for_each(drop);
+        self.at
+            .splice(from..to, with.at.iter().copied())
+            .for_each(drop);
+    }
+
+    /// The span covering bytes `from..to` (on one line), or the first byte's.
+    pub fn span(&self, from: usize, to: usize) -> Span {
+        let Some(first) = self.at.get(from).copied() else {
+            return self.at.last().copied().unwrap_or_default();
+        };
+        let last = self.at.get(to.saturating_sub(1)).copied().unwrap_or(first);
+        join(first, last)
+    }
+
+    pub fn lossy(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+/// One span from `a` to the end of `b` when both sit on one line in that order.
+pub(crate) fn join(a: Span, b: Span) -> Span {
+    if a.file == b.file && a.line == b.line && b.col + b.len >= a.col + a.len {
+        Span {
+            len: b.col + b.len - a.col,
+            ..a
+        }
+    } else {
+        a
+    }
+}
+
+/// keepalived's `isblank`.
+pub(crate) fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// keepalived's word separators.
+pub(crate) fn is_white(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | 0x0c | b'\n' | b'\r' | 0x0b)
+}
+
+/// What stripping comments found wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Decommented {
+    /// Where a quote opened that never closed.
+    pub open_quote: Option<Span>,
+}
+
+/// Strips a line as keepalived does before anything else looks at it: leading blanks, `!`/`#`
+/// comments outside `"..."` (`\#` and `\!` outside quotes are the characters themselves), trailing
+/// blanks; a trailing `\` is kept, pulled up against the text before it.
+pub(crate) fn decomment(t: &mut Text) -> Decommented {
+    let lead = t.bytes.iter().take_while(|b| is_blank(**b)).count();
+    if lead > 0 {
+        t.drain_front(lead);
+    }
+    let mut quote: Option<usize> = None;
+    let mut comment: Option<usize> = None;
+    let mut cont: Option<Span> = None;
+    let mut i = 0;
+    while i < t.len() {
+        match t.bytes[i] {
+            b'"' => {
+                if comment.is_none() {
+                    quote = if quote.is_some() { None } else { Some(i) };
+                }
+                i += 1;
+            }
+            b'\\' => {
+                if i + 1 < t.len() {
+                    let next = t.bytes[i + 1];
+                    if quote.is_none() && (next == b'#' || next == b'!') {
+                        t.remove(i);
+                        i += 1;
+                    } else {
+                        i += 2;
+                    }
+                } else {
+                    cont = Some(t.at[i]);
+                    t.truncate(i);
+                    break;
+                }
+            }
+            b'!' | b'#' if quote.is_none() && comment.is_none() => {
+                comment = Some(i);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let open_quote = quote.map(|q| t.at[q]);
+    if let Some(c) = comment {
+        t.truncate(c);
+    }
+    let keep = t.len() - t.bytes.iter().rev().take_while(|b| is_blank(**b)).count();
+    t.truncate(keep);
+    if let Some(span) = cont {
+        t.push(b'\\', span);
+    }
+    Decommented { open_quote }
+}
+
+/// Splits a (decommented) line into words as keepalived's `alloc_strvec` does: whitespace
+/// separates, a `"` starts a quoted word running to the next `"` (no escapes), and a `"` ends an
+/// unquoted word. Returns the words and, for an unterminated quote, where it opened (keepalived
+/// drops the rest of the line).
+pub(crate) fn split_words(t: &Text) -> (Vec<Word>, Option<Span>) {
+    let b = &t.bytes;
     let mut words = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
+    loop {
+        while i < b.len() && is_white(b[i]) {
             i += 1;
-            continue;
         }
-        if c == '!' || c == '#' {
+        if i >= b.len() {
             break;
         }
         let start = i;
-        if c == '{' || c == '}' {
+        if b[i] == b'"' {
+            let Some(close) = b[i + 1..].iter().position(|&c| c == b'"') else {
+                return (words, Some(t.at[start]));
+            };
+            let end = i + 1 + close;
             words.push(Word {
-                text: c.to_string(),
-                span: Span::new(file, line_no, start as u32 + 1, 1),
+                text: String::from_utf8_lossy(&b[i + 1..end]).into_owned(),
+                span: t.span(start, end + 1),
+                quoted: true,
+            });
+            i = end + 1;
+        } else {
+            while i < b.len() && !is_white(b[i]) && b[i] != b'"' {
+                i += 1;
+            }
+            words.push(Word {
+                text: String::from_utf8_lossy(&b[start..i]).into_owned(),
+                span: t.span(start, i),
                 quoted: false,
             });
-            i += 1;
-            continue;
         }
-        let mut text_out = String::new();
-        let mut quoted = false;
-        while i < chars.len() {
-            let c = chars[i];
-            if c == '"' {
-                quoted = true;
+    }
+    (words, None)
+}
+
+/// Where keepalived splits a line at a brace (outside `"..."`): the line before it and the rest,
+/// so that every `{` and `}` ends up on a line of its own. `None` when there is nothing to split.
+pub(crate) fn brace_split(t: &Text) -> Option<(Text, Text)> {
+    let b = &t.bytes;
+    let mut p = 0;
+    let at = if b.first().is_some_and(|&c| c == b'{' || c == b'}') {
+        0
+    } else {
+        loop {
+            let off = b[p..]
+                .iter()
+                .position(|&c| c == b'{' || c == b'}' || c == b'"')?;
+            p += off;
+            if b[p] != b'"' {
+                break p;
+            }
+            let close = b[p + 1..].iter().position(|&c| c == b'"')?;
+            p += close + 2;
+        }
+    };
+    let skip = if at == 0 {
+        1 + b[1..].iter().take_while(|c| is_blank(**c)).count()
+    } else {
+        0
+    };
+    if at + skip >= b.len() {
+        return None;
+    }
+    let mut rest = t.slice(at + skip, b.len());
+    let keep = rest.len()
+        - rest
+            .bytes
+            .iter()
+            .rev()
+            .take_while(|c| is_blank(**c))
+            .count();
+    rest.truncate(keep);
+    let mut head = t.slice(0, at + skip);
+    let keep = head.len()
+        - head
+            .bytes
+            .iter()
+            .rev()
+            .take_while(|c| is_blank(**c))
+            .count();
+    head.truncate(keep);
+    Some((head, rest))
+}
+
+/// Why [`split_escaped`] gave up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EscapeError {
+    /// A quote (`"` or `'`) that is never closed; keepalived reports it and drops the line.
+    UnmatchedQuote(char),
+    /// A `\` at the very end; keepalived drops the line.
+    TrailingBackslash,
+}
+
+/// Splits a line the way keepalived re-reads script and notify lines (`alloc_strvec_quoted_escaped`):
+/// `"..."` and `'...'` group words and may sit inside a word (`a"b c"d` is one word), and a
+/// backslash escapes as in C: `\n \t \r \a \b \f \v \E`, `\x41` (any number of hex digits),
+/// `\101` (up to three octal digits), `\cX` (control character) and `\C` for any other C.
+pub fn split_escaped(line: &str) -> Result<Vec<String>, EscapeError> {
+    let b = line.as_bytes();
+    let mut words = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < b.len() && is_white(b[i]) {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let mut out: Vec<u8> = Vec::new();
+        let mut quote: Option<u8> = None;
+        while i < b.len() {
+            let c = b[i];
+            if c == b'\\' {
                 i += 1;
-                let mut closed = false;
-                while i < chars.len() {
-                    let q = chars[i];
-                    if q == '"' {
-                        closed = true;
-                        i += 1;
-                        break;
-                    }
-                    if q == '\\' && i + 1 < chars.len() {
-                        text_out.push(unescape(chars[i + 1]));
-                        i += 2;
-                        continue;
-                    }
-                    text_out.push(q);
+                let Some(&e) = b.get(i) else {
+                    return Err(EscapeError::TrailingBackslash);
+                };
+                if e == b'x' && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) {
                     i += 1;
-                }
-                if !closed {
-                    diags.push(
-                        Diagnostic::error(
-                            Some(Span::new(
-                                file,
-                                line_no,
-                                start as u32 + 1,
-                                (i - start) as u32,
-                            )),
-                            "unmatched quote",
-                        )
-                        .help("close the string with `\"`"),
-                    );
+                    let mut v: u8 = 0;
+                    while let Some(d) = b.get(i).and_then(|d| (*d as char).to_digit(16)) {
+                        v = (v << 4) | d as u8;
+                        i += 1;
+                    }
+                    out.push(v);
+                } else if e == b'c' && i + 1 < b.len() {
+                    out.push(b[i + 1] & 0x1f);
+                    i += 2;
+                } else if (b'0'..=b'7').contains(&e) {
+                    let mut v: u8 = e - b'0';
+                    i += 1;
+                    for _ in 0..2 {
+                        match b.get(i) {
+                            Some(d @ b'0'..=b'7') => {
+                                v = (v << 3).wrapping_add(d - b'0');
+                                i += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    out.push(v);
+                } else {
+                    out.push(match e {
+                        b'a' => 0x07,
+                        b'b' => 0x08,
+                        b'E' => 0x1b,
+                        b'f' => 0x0c,
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'v' => 0x0b,
+                        other => other,
+                    });
+                    i += 1;
                 }
                 continue;
             }
-            if c.is_whitespace() || c == '{' || c == '}' || ((c == '!' || c == '#') && i == start) {
-                break;
+            match quote {
+                Some(q) if c == q => {
+                    quote = None;
+                    i += 1;
+                }
+                Some(_) => {
+                    out.push(c);
+                    i += 1;
+                }
+                None if c == b'"' || c == b'\'' => {
+                    quote = Some(c);
+                    i += 1;
+                }
+                None if is_white(c) => break,
+                None => {
+                    out.push(c);
+                    i += 1;
+                }
             }
-            text_out.push(c);
-            i += 1;
         }
-        words.push(Word {
-            text: text_out,
-            span: Span::new(file, line_no, start as u32 + 1, (i - start) as u32),
-            quoted,
-        });
+        if let Some(q) = quote {
+            return Err(EscapeError::UnmatchedQuote(q as char));
+        }
+        words.push(String::from_utf8_lossy(&out).into_owned());
     }
-    words
+    Ok(words)
 }
 
-fn unescape(c: char) -> char {
-    match c {
-        'n' => '\n',
-        't' => '\t',
-        'r' => '\r',
-        other => other,
+/// Lines of one text without preprocessing (no include, `@`, `$` or `~`): comments, quotes and
+/// braces only; [`crate::preprocess`] is the full reader.
+pub fn lines(file: crate::FileId, text: &str, diags: &mut crate::Diagnostics) -> Vec<Line> {
+    let mut out = Vec::new();
+    for (n, l) in text.lines().enumerate() {
+        let mut t = Text::from_source(l.as_bytes(), file, n as u32 + 1, 1);
+        let quote = decomment(&mut t).open_quote;
+        let mut pending = Some(t);
+        while let Some(t) = pending.take() {
+            let (head, rest) = match brace_split(&t) {
+                Some((h, r)) => (h, Some(r)),
+                None => (t, None),
+            };
+            pending = rest;
+            let (words, open) = split_words(&head);
+            if let Some(q) = open.or(quote) {
+                diags.push(crate::Diagnostic::error(
+                    Some(q),
+                    "this quote is never closed",
+                ));
+            }
+            if !words.is_empty() {
+                out.push(Line {
+                    words,
+                    raw: head.lossy(),
+                });
+            }
+        }
     }
-}
-
-/// Lines of one file's text, without preprocessing.
-pub fn lines(file: FileId, text: &str, diags: &mut Diagnostics) -> Vec<Line> {
-    text.lines()
-        .enumerate()
-        .map(|(n, l)| Line {
-            words: split_line(file, n as u32 + 1, l, diags),
-        })
-        .filter(|l| !l.words.is_empty())
-        .collect()
+    out
 }

@@ -5,6 +5,7 @@
 pub mod diag;
 pub mod lex;
 pub mod model;
+pub mod preprocess;
 pub mod read;
 pub mod source;
 pub mod tree;
@@ -55,11 +56,34 @@ impl System for AnyHost {
     }
 }
 
-/// How to load.
+/// How to load. Build it with `..Default::default()`: fields get added.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// `-i/--config-id`: selects `@ID` lines. `None` means the short host name.
     pub config_id: Option<String>,
+    /// `-e/--all-config`: every include check on (a missing or unreadable include refuses the
+    /// whole configuration), as `include_check` with no arguments.
+    pub all_config: bool,
+    /// Seed for `${_RANDOM}` (for reproducible tests); `None` seeds from the OS.
+    pub random_seed: Option<u64>,
+    /// Stop reading after this many lines (after `~SEQ`/`~LST`/multi-line expansion); `None`
+    /// is [`preprocess::DEFAULT_MAX_LINES`]. keepalived has no limit and hangs on an endless one.
+    pub max_lines: Option<usize>,
+    /// Only files below this directory may be included (tests and fuzzing); others count as
+    /// missing. `None`: any file.
+    pub include_root: Option<PathBuf>,
+}
+
+impl LoadOptions {
+    fn reader(&self) -> preprocess::Options {
+        preprocess::Options {
+            config_id: self.config_id.clone(),
+            all_config: self.all_config,
+            random_seed: self.random_seed,
+            max_lines: self.max_lines,
+            include_root: self.include_root.clone(),
+        }
+    }
 }
 
 /// The result of loading a configuration: the model (always, with keepalived's fallbacks applied
@@ -69,17 +93,25 @@ pub struct Loaded {
     pub config: Config,
     pub diagnostics: Diagnostics,
     pub sources: SourceMap,
+    /// A missing or unreadable file that keepalived treats as fatal for the whole load (the main
+    /// file, or an include its include checks require): keepalived exits 6
+    /// (KEEPALIVED_EXIT_NO_CONFIG) before judging anything else, and does not run.
+    pub file_error: bool,
 }
 
 impl Loaded {
     /// The exit code `keepalived -t` would give.
     pub fn exit_code(&self) -> i32 {
+        // keepalived checks for file errors before it judges anything else.
+        if self.file_error {
+            return EXIT_NO_CONFIG;
+        }
         self.diagnostics.exit_code()
     }
 
     /// Whether the daemon may run this configuration (no fatal problem).
     pub fn runnable(&self) -> bool {
-        self.diagnostics.runnable()
+        !self.file_error && self.diagnostics.runnable()
     }
 
     /// All diagnostics rendered with source lines and carets.
@@ -88,48 +120,56 @@ impl Loaded {
     }
 }
 
+/// keepalived's exit code when a configuration file it needs cannot be read.
+pub const EXIT_NO_CONFIG: i32 = 6;
+
 /// Loads a configuration file (and its includes) and validates it against `sys`.
 pub fn load(path: &Path, opts: &LoadOptions, sys: &dyn System) -> Loaded {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
-    let lines = match std::fs::read(path) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            let id = sources.add(path, text.clone(), None);
-            lex::lines(id, &text, &mut diags)
-        }
-        Err(e) => {
-            diags.push(
-                Diagnostic::fatal(
-                    None,
-                    format!("cannot read configuration file {}: {e}", path.display()),
-                )
-                .help("check the path given with -f/--use-file"),
-            );
-            Vec::new()
-        }
-    };
-    let _ = opts;
-    finish(lines, sources, diags, sys)
+    let out = preprocess::read_file(path, &opts.reader(), &mut sources, &mut diags);
+    finish(out, sources, diags, sys)
 }
 
-/// Loads configuration text given in memory (`name` is what diagnostics call the file).
+/// Loads configuration text given in memory (`name` is what diagnostics call the file; relative
+/// includes are resolved from its directory).
 pub fn load_str(name: &str, text: &str, opts: &LoadOptions, sys: &dyn System) -> Loaded {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
-    let id = sources.add(PathBuf::from(name), text.to_string(), None);
-    let lines = lex::lines(id, text, &mut diags);
-    let _ = opts;
-    finish(lines, sources, diags, sys)
+    let out = preprocess::read_str(name, text, &opts.reader(), &mut sources, &mut diags);
+    finish(out, sources, diags, sys)
+}
+
+/// Only the front end: the preprocessed lines built into a tree, with the diagnostics found on
+/// the way (no model, no validation). For tools and tests of the language itself.
+pub fn parse_str(
+    name: &str,
+    text: &str,
+    opts: &LoadOptions,
+) -> (Vec<tree::Node>, Diagnostics, SourceMap) {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let out = preprocess::read_str(name, text, &opts.reader(), &mut sources, &mut diags);
+    let nodes = tree::build(out.lines, &mut diags);
+    (nodes, diags, sources)
+}
+
+/// [`parse_str`] for a file and its includes.
+pub fn parse_file(path: &Path, opts: &LoadOptions) -> (Vec<tree::Node>, Diagnostics, SourceMap) {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let out = preprocess::read_file(path, &opts.reader(), &mut sources, &mut diags);
+    let nodes = tree::build(out.lines, &mut diags);
+    (nodes, diags, sources)
 }
 
 fn finish(
-    lines: Vec<lex::Line>,
+    out: preprocess::Output,
     sources: SourceMap,
     mut diags: Diagnostics,
     sys: &dyn System,
 ) -> Loaded {
-    let nodes = tree::build(lines, &mut diags);
+    let nodes = tree::build(out.lines, &mut diags);
     let mut config = Config::default();
     let mut r = read::Reader::new(&mut diags);
     model::read(&nodes, &mut r, &mut config);
@@ -138,5 +178,6 @@ fn finish(
         config,
         diagnostics: diags,
         sources,
+        file_error: out.file_error,
     }
 }

@@ -1,5 +1,6 @@
 //! The block structure of keepalived.conf: each line is a keyword with arguments, optionally
 //! followed by a `{ ... }` block (the `{` on the same line or alone on the next one).
+//! Building, dropping and printing are iterative, so any depth of nesting is safe.
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::lex::{Line, Word};
@@ -11,6 +12,10 @@ pub struct Node {
     /// `words[0]` is the keyword; never empty.
     pub words: Vec<Word>,
     pub block: Option<Block>,
+    /// The line as keepalived's handlers see it (see [`crate::lex::Line::raw`]); script lines
+    /// are re-read from it with [`crate::lex::split_escaped`].
+    #[serde(skip)]
+    pub raw: String,
 }
 
 /// A `{ ... }` block.
@@ -59,6 +64,73 @@ impl Node {
             .map(|b| b.nodes.as_slice())
             .unwrap_or(&[])
     }
+
+    /// The line's words as keepalived re-reads script and notify lines: quotes (`"` and `'`)
+    /// group, backslash escapes apply. `None` when keepalived would reject the line (an
+    /// unmatched quote or a trailing backslash).
+    pub fn escaped_words(&self) -> Option<Vec<String>> {
+        crate::lex::split_escaped(&self.raw).ok()
+    }
+}
+
+impl Drop for Block {
+    // The default drop recurses once per level; a file of 10,000 nested `{` must not overflow
+    // the stack, so children are moved out onto a heap stack first.
+    fn drop(&mut self) {
+        let mut stack = std::mem::take(&mut self.nodes);
+        while let Some(mut n) = stack.pop() {
+            if let Some(b) = n.block.as_mut() {
+                stack.append(&mut b.nodes);
+            }
+        }
+    }
+}
+
+/// Prints nodes as configuration text that reads back to the same tree (words quoted where
+/// needed, one line per node, blocks indented).
+pub fn print(nodes: &[Node]) -> String {
+    let mut out = String::new();
+    // (nodes of a block, next index, depth)
+    let mut stack: Vec<(&[Node], usize, usize)> = vec![(nodes, 0, 0)];
+    while let Some((list, i, depth)) = stack.pop() {
+        let Some(n) = list.get(i) else {
+            if depth > 0 {
+                out.push_str(&"    ".repeat(depth - 1));
+                out.push_str("}\n");
+            }
+            continue;
+        };
+        stack.push((list, i + 1, depth));
+        out.push_str(&"    ".repeat(depth));
+        let words: Vec<String> = n.words.iter().map(print_word).collect();
+        out.push_str(&words.join(" "));
+        match &n.block {
+            Some(b) => {
+                out.push_str(if words.is_empty() { "{\n" } else { " {\n" });
+                stack.push((&b.nodes, 0, depth + 1));
+            }
+            None => out.push('\n'),
+        }
+    }
+    out
+}
+
+/// A word as it must be written to read back as itself.
+fn print_word(w: &Word) -> String {
+    let plain = !w.text.is_empty()
+        && !w.quoted
+        && !w.text.bytes().any(|b| {
+            crate::lex::is_white(b)
+                || matches!(
+                    b,
+                    b'"' | b'{' | b'}' | b'!' | b'#' | b'\\' | b'$' | b'@' | b'~'
+                )
+        });
+    if plain {
+        w.text.clone()
+    } else {
+        format!("\"{}\"", w.text)
+    }
 }
 
 /// Builds the tree from lines. Unbalanced braces are reported once each, where they are.
@@ -78,6 +150,7 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
     }
 
     for line in lines {
+        let mut raw = line.raw;
         for w in line.words {
             if w.is_open() {
                 // `{` opens the block of the node on this line, or of the previous line's node
@@ -116,6 +189,7 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
                                 quoted: false,
                             }],
                             block: None,
+                            raw: String::new(),
                         }
                     }
                 };
@@ -147,6 +221,7 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
                         current = Some(Node {
                             words: vec![w],
                             block: None,
+                            raw: std::mem::take(&mut raw),
                         })
                     }
                 }
