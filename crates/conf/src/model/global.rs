@@ -1647,7 +1647,11 @@ fn read_lvs_timeouts(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
                     d = d.help("the options are tcp, tcpfin and udp, each followed by seconds");
                 }
                 r.push(d);
-                i += 1;
+                // Its value is not a second problem.
+                let value_follows = args
+                    .get(i + 1)
+                    .is_some_and(|v| v.text.parse::<u64>().is_ok());
+                i += if value_follows { 2 } else { 1 };
                 continue;
             }
         };
