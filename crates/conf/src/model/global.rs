@@ -982,6 +982,19 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
             let Some(cmd) = command(r, n, &format!("{which} script missing")) else {
                 return;
             };
+            if let Some(u) = &cmd.user
+                && let Some(bad) = unknown_account(u, cmd.group.as_deref())
+            {
+                r.push(
+                    Diagnostic::error(
+                        Some(Reader::span_of(n, 1)),
+                        format!("invalid {which} script: {bad} does not exist"),
+                    )
+                    .help("name an existing user (and group) after the script")
+                    .note("keepalived does not run this script"),
+                );
+                return;
+            }
             *slot = Some(cmd);
             timeout.get_or_insert(DEFAULT_SCRIPT_TIMEOUT);
         }
@@ -1597,7 +1610,16 @@ fn read_smtp_server(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
     // otherwise resolves it as a name.
     let host = match ip_prefix(&w.text) {
         Some(a) if !w.text.contains(['-', '/']) => SmtpHost::Ip(a),
-        _ if is_host_name(&w.text) => SmtpHost::Name(w.text.clone()),
+        _ if is_host_name(&w.text) => {
+            r.push(
+                Diagnostic::advice(
+                    Some(w.span),
+                    format!("keepalived resolves {} once, while reading the configuration", w.text),
+                )
+                .note("if the name does not resolve then, keepalived reports an invalid smtp server and sends no mail"),
+            );
+            SmtpHost::Name(w.text.clone())
+        }
         _ => {
             r.push(
                 Diagnostic::error(Some(w.span), format!("invalid smtp server {} {port}", w.text))
@@ -2326,7 +2348,11 @@ fn ip_prefix(s: &str) -> Option<IpAddr> {
 }
 
 fn is_host_name(s: &str) -> bool {
-    !s.is_empty()
+    // A numeric last label is a mistyped address, not a name (no top-level domain is numeric).
+    let last = s.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    !last.is_empty()
+        && !last.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        && !s.is_empty()
         && s.len() <= 253
         && !s.starts_with(['-', '.'])
         && s.bytes()
