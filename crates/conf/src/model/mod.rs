@@ -36,6 +36,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "static_routes",
     "static_rules",
     "linkbeat_interfaces",
+    "interface_up_down_delays",
     "track_group",
     "vrrp_script",
     "track_file",
