@@ -1316,7 +1316,7 @@ impl<'a> Reader<'a> {
         } else {
             let text = path.to_string_lossy().into_owned();
             if text.contains(['*', '?', '[', '{']) {
-                expand(&self.cwd_of_process(), &text).matches
+                expand(&self.cwd_of_process(), &text, None).matches
             } else {
                 Vec::new()
             }
@@ -1391,14 +1391,7 @@ impl<'a> Reader<'a> {
             );
             return;
         }
-        let mut e = expand(&self.cwd, pattern);
-        if let Some(root) = &self.include_root {
-            let before = e.matches.len();
-            e.matches.retain(|m| m.starts_with(root));
-            if e.matches.len() != before {
-                e.missing = true;
-            }
-        }
+        let e = expand(&self.cwd, pattern, self.include_root.as_deref());
         if e.too_many {
             self.diags.push(
                 Diagnostic::error(
@@ -1706,7 +1699,7 @@ struct Expansion {
     too_many: bool,
 }
 
-fn expand(cwd: &Path, pattern: &str) -> Expansion {
+fn expand(cwd: &Path, pattern: &str, root: Option<&Path>) -> Expansion {
     let mut e = Expansion::default();
     let mut alts = Vec::new();
     if !brace_alternatives(pattern, &mut alts) {
@@ -1724,10 +1717,15 @@ fn expand(cwd: &Path, pattern: &str) -> Expansion {
         } else {
             cwd.join(&alt)
         };
-        let full_s = full.to_string_lossy().into_owned();
+        let mut full_s = full.to_string_lossy().into_owned();
+        // glob(3) knows no `**`: it is `*`.
+        while full_s.contains("**") {
+            full_s = full_s.replace("**", "*");
+        }
+        let outside = |p: &Path| root.is_some_and(|r| !p.starts_with(r));
         let magic = alt.contains(['*', '?', '[']);
         if !magic {
-            if std::fs::symlink_metadata(&full).is_ok() {
+            if !outside(&full) && std::fs::symlink_metadata(&full).is_ok() {
                 e.matches.push(full);
             } else {
                 e.missing = true;
@@ -1742,7 +1740,7 @@ fn expand(cwd: &Path, pattern: &str) -> Expansion {
         } else {
             &full_s[..dir_end]
         };
-        if !Path::new(dir).is_dir() {
+        if outside(Path::new(dir)) || !Path::new(dir).is_dir() {
             e.missing = true;
             continue;
         }
@@ -1758,7 +1756,7 @@ fn expand(cwd: &Path, pattern: &str) -> Expansion {
             }
             Err(_) => {
                 // An invalid pattern (e.g. an unclosed `[`) is taken literally, as glob(3) does.
-                if std::fs::symlink_metadata(&full).is_ok() {
+                if !outside(&full) && std::fs::symlink_metadata(&full).is_ok() {
                     e.matches.push(full);
                 }
             }

@@ -35,6 +35,24 @@ pub struct SourceFile {
     pub text: String,
     /// The `include` line that pulled this file in, if any.
     pub included_from: Option<Span>,
+    /// Byte offset where each line starts, so a diagnostic finds its line at once.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// The text of a 1-based line, without its line ending.
+    pub fn line(&self, line: u32) -> Option<&str> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.line_starts.get(i)?;
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map(|e| e - 1)
+            .unwrap_or(self.text.len());
+        let l = self.text.get(start..end)?;
+        let l = l.strip_suffix('\n').unwrap_or(l);
+        Some(l.strip_suffix('\r').unwrap_or(l))
+    }
 }
 
 /// All files read for one configuration.
@@ -55,10 +73,15 @@ impl SourceMap {
         included_from: Option<Span>,
     ) -> FileId {
         let id = FileId(self.files.len() as u32);
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&i| i < text.len() || i == 0)
+            .collect();
         self.files.push(SourceFile {
             path: path.into(),
             text,
             included_from,
+            line_starts,
         });
         id
     }
@@ -82,8 +105,7 @@ impl SourceMap {
 
     /// The text of a 1-based line, without its line ending.
     pub fn line(&self, id: FileId, line: u32) -> Option<&str> {
-        let f = self.file(id)?;
-        f.text.lines().nth((line as usize).checked_sub(1)?)
+        self.file(id)?.line(line)
     }
 
     /// `file:line:col` for a span.

@@ -119,6 +119,7 @@ pub fn print(nodes: &[Node]) -> String {
 fn print_word(w: &Word) -> String {
     let plain = !w.text.is_empty()
         && !w.quoted
+        && !w.text.starts_with("include")
         && !w.text.bytes().any(|b| {
             crate::lex::is_white(b)
                 || matches!(

@@ -733,3 +733,18 @@ fn load_str_and_parse_agree_on_sources() {
     let (_, _, sources): (_, _, SourceMap) = parse_str("t.conf", "a\n", &opts());
     assert_eq!(sources.files().count(), 1);
 }
+
+#[test]
+fn source_lines_are_found_by_number() {
+    let mut m = SourceMap::new();
+    let id = m.add("x", "a\r\nbb\n\nccc".into(), None);
+    assert_eq!(m.line(id, 1), Some("a"));
+    assert_eq!(m.line(id, 2), Some("bb"));
+    assert_eq!(m.line(id, 3), Some(""));
+    assert_eq!(m.line(id, 4), Some("ccc"));
+    assert_eq!(m.line(id, 5), None);
+    assert_eq!(m.line(id, 0), None);
+    let id = m.add("y", "a\n".into(), None);
+    assert_eq!(m.line(id, 1), Some("a"));
+    assert_eq!(m.line(id, 2), None);
+}
