@@ -1197,3 +1197,30 @@ fn bfd_instances_keepalived_disables() {
     let l = load("bfd_instance x {\n neighbor_ip\n}\n");
     assert_eq!(l.exit_code(), 2);
 }
+
+#[test]
+fn include_check_words() {
+    // keepalived clears the set before the first word: an unknown one leaves nothing checked.
+    let l = global("include_check bogus");
+    let ic = l.config.global.include_check.unwrap();
+    assert!(!ic.read && !ic.r#match && !ic.wildcard_match && !ic.brace_match);
+    assert_eq!(reported(&l).len(), 1);
+    let l = global("include_check match\ninclude_check -read +brace_match");
+    let ic = l.config.global.include_check.unwrap();
+    assert!(!ic.read && ic.r#match && !ic.wildcard_match && ic.brace_match);
+}
+
+#[test]
+fn fifo_paths_are_checked_as_advice() {
+    for (path, fragment) in [
+        ("relative.fifo", "is a relative path"),
+        ("/etc/passwd", "exists and is not a FIFO"),
+        ("/no/such/dir/ka.fifo", "does not exist"),
+    ] {
+        let l = global(&format!("notify_fifo {path}"));
+        assert_eq!(l.exit_code(), 0);
+        let d = only(&l);
+        assert_eq!(d.severity, Severity::Advice);
+        assert!(d.message.contains(fragment), "{path}: {}", d.message);
+    }
+}

@@ -2084,8 +2084,9 @@ fn read_include_check(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
                 );
                 continue;
             }
+            // keepalived clears the set first, so an unknown word leaves nothing checked.
             c = IncludeCheck {
-                read: true,
+                read: false,
                 r#match: false,
                 wildcard_match: false,
                 brace_match: false,
@@ -2114,6 +2115,9 @@ fn read_include_check(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
             }
         };
         *field = op >= 0;
+        if op == 0 {
+            c.read = true;
+        }
     }
     g.include_check = Some(c);
 }
@@ -2782,6 +2786,9 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
         );
     }
     for f in [&g.notify_fifo, &g.vrrp_notify_fifo, &g.lvs_notify_fifo] {
+        if let Some(path) = &f.path {
+            fifo_path_advice(r, path, f.span);
+        }
         if f.path.is_none()
             && let Some(c) = &f.script
         {
@@ -2822,4 +2829,37 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
 
 fn arg_text(n: &Node, i: usize) -> &str {
     n.arg(i).map(|w| w.text.as_str()).unwrap_or("")
+}
+
+/// What keepalived would only log when it opens a notify FIFO (it then runs without it).
+fn fifo_path_advice(r: &mut Reader<'_>, path: &str, span: Option<Span>) {
+    use std::os::unix::fs::FileTypeExt;
+    let p = Path::new(path);
+    let problem = if !p.is_absolute() {
+        Some((
+            format!("notify FIFO {path} is a relative path"),
+            "keepalived runs from / once it is a daemon: write an absolute path",
+        ))
+    } else if let Ok(m) = std::fs::symlink_metadata(p) {
+        (!m.file_type().is_fifo()).then(|| {
+            (
+                format!("{path} exists and is not a FIFO"),
+                "keepalived would write its events into it (or fail to open it): name a FIFO or a free path",
+            )
+        })
+    } else if p.parent().is_some_and(|d| !d.is_dir()) {
+        Some((
+            format!("the directory of notify FIFO {path} does not exist"),
+            "keepalived cannot create the FIFO there: create the directory or choose another path",
+        ))
+    } else {
+        None
+    };
+    if let Some((msg, help)) = problem {
+        r.push(
+            Diagnostic::advice(span, msg)
+                .help(help)
+                .note("keepalived only logs this when it starts, and runs without the FIFO"),
+        );
+    }
 }
