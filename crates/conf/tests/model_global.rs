@@ -1224,3 +1224,275 @@ fn fifo_paths_are_checked_as_advice() {
         assert!(d.message.contains(fragment), "{path}: {}", d.message);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// keepalived 2.2.7's own verdicts (`keepalived -t` exit codes, recorded 2026-11-22 on Debian 12
+// in a namespace with eth0/eth1), re-checked live when run as root with keepalived installed.
+
+const VI: &str = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n virtual_ipaddress {\n  192.168.200.16/24\n }\n}\n";
+
+/// (global_defs body, or a whole top part when it starts with '!'; keepalived's exit code).
+const VERDICTS: &[(&str, i32)] = &[
+    ("smtp_alert True", 5),
+    ("vrrp_strict please", 0),
+    ("router_id a b", 0),
+    ("lvs_timeouts tpc 5", 5),
+    ("startup_script /bin/true", 6),
+    ("vrrp_garp_interval 1.5", 0),
+    ("vrrp_mcast_group6 ff05::12", 5),
+    ("notify_fifo /tmp/kt-f1 nosuchuser_kt", 0),
+    ("script_user nosuchuser_kt", 5),
+    ("umask 022 033", 5),
+    ("config_save_dir /no/such/parent/dir", 5),
+    (
+        "vrrp_notify_fifo /tmp/kt-f2\n vrrp_notify_fifo_script /bin/cat",
+        6,
+    ),
+    ("vrrp_cpu_affinity 4096", 5),
+    (
+        "enable_snmp_keepalived\n lvs_flush_onstop\n vrrp_rlimit_rtime 5000\n lvs_process_name x",
+        0,
+    ),
+    (
+        "lvs_notify_fifo /tmp/kt-f3\n lvs_notify_fifo_script /bin/cat",
+        0,
+    ),
+    ("notify_fifo_script /bin/cat", 6),
+    ("smtp_server 127.0.0.1 0", 5),
+    ("vrrp_version 3\n vrrp_garp_extra_if 0", 5),
+    ("smtp_helo_name", 0),
+    ("vrrp_vmac_garp_intvl 10", 5),
+    ("vrrp_rx_bufs_policy MTU ADVERT", 5),
+    ("dynamic_interfaces foo", 5),
+    ("notification_email {\n a@b\n}", 0),
+    ("notification_email { a@b c@d }", 0),
+    ("lvs_sync_daemon eth0 VI_1 5", 5),
+    ("lvs_sync_daemon eth0 inst", 2),
+    ("vrrp_garp_interval 0.0000001", 5),
+    ("vrrp_ipsets", 5),
+    ("router_id A\n}\nglobal_defs {\n router_id B", 0),
+    (
+        "max_auto_priority -1\n vrrp_startup_delay 61\n umask 0x1ff",
+        0,
+    ),
+    ("include_check +bogus", 5),
+    ("smtp_server [::1]", 5),
+    ("smtp_server 10.0.0.1-5", 5),
+    (
+        "notify_fifo /tmp/kt-x\n notify_fifo_script /bin/cat nosuchuser_kt",
+        0,
+    ),
+    ("startup_script /bin/true nosuchuser_kt", 5),
+    ("smtp_server 2001:db8::1 25 extra", 0),
+    ("vrrp_iptables\n nftables foo", 5),
+    ("lvs_timeouts tcp x udp 5", 5),
+    ("vrrp_rx_bufs_policy 1000 MTU", 5),
+    ("vrrp_garp_extra_if 10 all 20", 0),
+    ("script_user root nosuchgroup_kt", 5),
+    ("smtp_alert_vrrp", 0),
+    ("vrrp_version 3.0", 5),
+    ("vrrp_priority 5 6", 0),
+    ("checker_cpu_affinity 0 x", 5),
+    (
+        "startup_script_timeout 20\n startup_script /bin/true\n enable_script_security\n script_user root",
+        0,
+    ),
+    ("vrrp_garp_master_delay 1.5", 5),
+    ("process_names extra", 0),
+    ("vrrp_version", 2),
+    ("vrrp_mcast_group4", 2),
+    ("smtp_server", 2),
+    ("umask", 2),
+    ("vmac_prefix", 2),
+    ("random_seed", 2),
+    ("process_name", 2),
+    ("vrrp_garp_master_delay", 2),
+    ("config_save_dir", 2),
+    ("vrrp_rlimit_rttime", 2),
+    ("vrrp_garp_interval", 2),
+    ("nftables_priority", 2),
+    ("smtp_connect_timeout", 2),
+    ("vrrp_startup_delay", 2),
+    ("vrrp_garp_master_repeat", 2),
+    ("tmp_config_directory", 5),
+    ("reload_time_file", 5),
+    ("notify_fifo_script", 5),
+    ("startup_script", 5),
+    ("vrrp_cpu_affinity", 5),
+    ("vrrp_rt_priority", 5),
+    ("max_auto_priority", 0),
+    ("lvs_flush_on_stop", 0),
+    ("router_id x {\n foo\n}", 5),
+    ("Router_ID x", 5),
+    ("!use_pid_dir {\n foo\n}\n", 5),
+    ("!child_wait_time\n", 2),
+    ("!instance\nnet_namespace\n", 5),
+    ("!global_defs foo {\n router_id x\n}\n", 0),
+    ("!net_namespace_ipvs\nchild_wait_time 3\n", 0),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n ttl 5\n max_hops 6\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance y {\n neighbor_ip 10.0.0.2\n min_tx 1.2345\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n}\nbfd_instance y {\n neighbor_ip 10.0.0.1\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n source_ip 2001:db8::1\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n min_rx 20000\n}\n",
+        0,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1/24\n bogus 1\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n weight 5 reverse extra\n vrrp extra\n}\n",
+        0,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n source_ip 10.0.0.2\n}\nbfd_instance y {\n neighbor_ip 10.0.0.1\n source_ip 10.0.0.3\n}\n",
+        0,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n neighbor_ip 10.0.0.x\n min_rx 5\n}\n",
+        5,
+    ),
+    ("!bfd_instance x y {\n neighbor_ip 10.0.0.1\n}\n", 0),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n multiplier +5\n max_hops -1\n idle_tx 1000.5\n}\n",
+        0,
+    ),
+    ("!bfd_instance x {\n neighbor_ip 10.0.0.1\n min_rx\n}\n", 2),
+];
+
+fn verdict_text(case: &str) -> String {
+    match case.strip_prefix('!') {
+        Some(top) => format!("{top}{VI}"),
+        None => format!("global_defs {{\n{case}\n}}\n{VI}"),
+    }
+}
+
+/// The host keepalived saw: eth0 and eth1, and this host's programs.
+struct EthHost;
+impl System for EthHost {
+    fn interface_exists(&self, n: &str) -> bool {
+        n == "eth0" || n == "eth1"
+    }
+    fn program_exists(&self, p: &str) -> bool {
+        keepalived_conf::Host.program_exists(p)
+    }
+}
+
+#[test]
+fn ours_give_keepalived_verdicts() {
+    let mut wrong = Vec::new();
+    for (case, want) in VERDICTS {
+        let l = load_str(
+            "verdict.conf",
+            &verdict_text(case),
+            &LoadOptions::default(),
+            &EthHost,
+        );
+        if l.exit_code() != *want {
+            wrong.push(format!(
+                "{case:?}: keepalived {want}, ours {}\n{}",
+                l.exit_code(),
+                l.render()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+fn run(cmd: &str, args: &[&str]) -> bool {
+    std::process::Command::new(cmd)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A namespace with eth0 and eth1 (a veth pair), deleted on drop.
+struct Netns(String);
+impl Netns {
+    fn new() -> Option<Netns> {
+        let name = format!("kconf-global-{}", std::process::id());
+        if !run("ip", &["netns", "add", &name]) {
+            return None;
+        }
+        let ns = Netns(name);
+        let ok = run(
+            "ip",
+            &[
+                "-n", &ns.0, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1",
+            ],
+        );
+        for l in ["lo", "eth0", "eth1"] {
+            run("ip", &["-n", &ns.0, "link", "set", l, "up"]);
+        }
+        ok.then_some(ns)
+    }
+}
+impl Drop for Netns {
+    fn drop(&mut self) {
+        run("ip", &["netns", "del", &self.0]);
+    }
+}
+
+#[test]
+fn keepalived_still_gives_the_recorded_verdicts() {
+    if !is_root() {
+        println!("skipped: needs root");
+        return;
+    }
+    if !run("keepalived", &["-v"]) {
+        println!("skipped: keepalived is not installed");
+        return;
+    }
+    let Some(ns) = Netns::new() else {
+        println!("skipped: cannot create a network namespace");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut wrong = Vec::new();
+    for (k, (case, want)) in VERDICTS.iter().enumerate() {
+        let f = dir.path().join(format!("v{k}.conf"));
+        std::fs::write(&f, verdict_text(case)).unwrap();
+        let status = std::process::Command::new("ip")
+            .args(["netns", "exec", &ns.0, "keepalived", "-t", "-f"])
+            .arg(&f)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        let got = status
+            .code()
+            .or_else(|| status.signal().map(|s| 128 + s))
+            .unwrap_or(-1);
+        if got != *want {
+            wrong.push(format!("{case:?}: recorded {want}, keepalived now {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
