@@ -1552,6 +1552,15 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
         "data_use_instance" => set_bool(r, n, &mut g.data_use_instance),
         "vrrp_vip_lifetime" => {
             if let Some(v) = number(r, n, 0, 0, u32::MAX as i64 - 1, IGNORED) {
+                if (1..3).contains(&v) {
+                    r.push(
+                        Diagnostic::advice(
+                            Some(Reader::span_of(n, 0)),
+                            format!("a VIP lifetime of {v} s can run out between two refreshes"),
+                        )
+                        .help("use 3 seconds or more (the kernel counts whole seconds), or 0 for permanent VIPs"),
+                    );
+                }
                 g.vrrp_vip_lifetime = Some(v as u32);
             }
             r.push(
