@@ -2139,11 +2139,16 @@ fn need(r: &mut Reader<'_>, n: &Node, what: &str, keepalived_says: &str) -> Opti
     match n.arg(0) {
         Some(w) => Some(w.text.clone()),
         None => {
+            let placeholder = what
+                .trim_start_matches("an ")
+                .trim_start_matches("a ")
+                .to_uppercase()
+                .replace([' ', '-'], "_");
             missing(
                 r,
                 n,
                 keepalived_says,
-                &format!("write `{} {}`", n.keyword(), what.to_uppercase()),
+                &format!("write `{} {placeholder}`", n.keyword()),
             );
             None
         }
