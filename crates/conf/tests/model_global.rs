@@ -1496,3 +1496,58 @@ fn keepalived_still_gives_the_recorded_verdicts() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+mod soup {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            "[-+]?[0-9]{0,12}(\\.[0-9]{0,8})?",
+            "[A-Za-z_|:./-]{1,20}",
+            Just("{".to_string()),
+            Just("}".to_string()),
+            Just("224.0.0.18".to_string()),
+            Just("ff02::12".to_string()),
+            Just("\u{e9}\u{1F600}|I".to_string()),
+        ]
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        let kws: Vec<&'static str> = global::GLOBAL_DEFS_KEYWORDS
+            .iter()
+            .chain(global::TOP_KEYWORDS)
+            .chain(bfd::BFD_KEYWORDS)
+            .copied()
+            .collect();
+        (
+            prop::sample::select(kws),
+            prop::collection::vec(word(), 0..5),
+        )
+            .prop_map(|(k, args)| format!("{k} {}", args.join(" ")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("KA_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+        ))]
+        /// Any mix of global and BFD keywords with odd values: no panic, JSON always serialises.
+        #[test]
+        fn global_and_bfd_soup_never_panics(
+            top in prop::collection::vec(line(), 0..6),
+            body in prop::collection::vec(line(), 0..12),
+            bfd_body in prop::collection::vec(line(), 0..6),
+        ) {
+            let text = format!(
+                "{}\nglobal_defs {{\n{}\n}}\nbfd_instance b {{\n{}\n}}\n",
+                top.join("\n"),
+                body.join("\n"),
+                bfd_body.join("\n")
+            );
+            let l = load(&text);
+            let _ = l.exit_code();
+            serde_json::to_string(&l.config).unwrap();
+        }
+    }
+}

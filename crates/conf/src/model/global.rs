@@ -2633,8 +2633,7 @@ fn fifo(r: &mut Reader<'_>, n: &Node, prefix: &str, f: &mut NotifyFifo) {
 }
 
 fn fifo_script(r: &mut Reader<'_>, n: &Node, prefix: &str, f: &mut NotifyFifo) {
-    if let Some(prev) = &f.script {
-        let _ = prev;
+    if f.script.is_some() {
         r.push(
             Diagnostic::error(
                 Some(n.span()),
