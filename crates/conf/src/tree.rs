@@ -18,8 +18,8 @@ pub struct Node {
     pub raw: String,
 }
 
-/// A `{ ... }` block.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A `{ ... }` block. Clone, equality and drop work without recursion.
+#[derive(Debug, serde::Serialize)]
 pub struct Block {
     pub open: Span,
     /// `None` when the file ended before the block was closed.
@@ -72,6 +72,90 @@ impl Node {
         crate::lex::split_escaped(&self.raw).ok()
     }
 }
+
+impl Clone for Block {
+    fn clone(&self) -> Block {
+        struct Frame<'a> {
+            src: &'a Block,
+            next: usize,
+            out: Vec<Node>,
+            /// The words and raw line of the node this block belongs to.
+            head: Option<(Vec<Word>, String)>,
+        }
+        let mut stack = vec![Frame {
+            src: self,
+            next: 0,
+            out: Vec::with_capacity(self.nodes.len()),
+            head: None,
+        }];
+        loop {
+            let Some(top) = stack.last_mut() else {
+                return Block {
+                    open: self.open,
+                    close: self.close,
+                    nodes: Vec::new(),
+                };
+            };
+            if let Some(n) = top.src.nodes.get(top.next) {
+                top.next += 1;
+                match &n.block {
+                    None => top.out.push(Node {
+                        words: n.words.clone(),
+                        block: None,
+                        raw: n.raw.clone(),
+                    }),
+                    Some(b) => stack.push(Frame {
+                        src: b,
+                        next: 0,
+                        out: Vec::with_capacity(b.nodes.len()),
+                        head: Some((n.words.clone(), n.raw.clone())),
+                    }),
+                }
+                continue;
+            }
+            let Some(done) = stack.pop() else {
+                continue;
+            };
+            let block = Block {
+                open: done.src.open,
+                close: done.src.close,
+                nodes: done.out,
+            };
+            match (stack.last_mut(), done.head) {
+                (Some(parent), Some((words, raw))) => parent.out.push(Node {
+                    words,
+                    block: Some(block),
+                    raw,
+                }),
+                _ => return block,
+            }
+        }
+    }
+}
+
+impl PartialEq for Block {
+    fn eq(&self, other: &Block) -> bool {
+        let mut stack = vec![(self, other)];
+        while let Some((a, b)) = stack.pop() {
+            if a.open != b.open || a.close != b.close || a.nodes.len() != b.nodes.len() {
+                return false;
+            }
+            for (x, y) in a.nodes.iter().zip(&b.nodes) {
+                if x.words != y.words || x.raw != y.raw {
+                    return false;
+                }
+                match (&x.block, &y.block) {
+                    (None, None) => {}
+                    (Some(p), Some(q)) => stack.push((p, q)),
+                    _ => return false,
+                }
+            }
+        }
+        true
+    }
+}
+
+impl Eq for Block {}
 
 impl Drop for Block {
     // The default drop recurses once per level; a file of 10,000 nested `{` must not overflow

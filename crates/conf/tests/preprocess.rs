@@ -701,6 +701,8 @@ fn hostile_bytes_do_not_panic() {
             let (nodes, d, _) = parse_str("t.conf", &deep, &LoadOptions::default());
             assert!(d.is_empty());
             assert_eq!(nodes.len(), 1);
+            let copy = nodes.clone();
+            assert!(copy == nodes);
             let unclosed = "x {\n".repeat(10_000);
             let (nodes, d, _) = parse_str("t.conf", &unclosed, &LoadOptions::default());
             assert_eq!(nodes.len(), 1);

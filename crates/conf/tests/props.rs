@@ -216,6 +216,7 @@ proptest! {
     #[test]
     fn printed_tree_reads_back(g in gen_tree()) {
         let nodes = to_nodes(&g);
+        prop_assert!(nodes.clone() == nodes);
         let text = print(&nodes);
         let (again, diags, _) = parse_str("printed.conf", &text, &opts());
         prop_assert!(diags.is_empty(), "{:?}\n{}", diags.iter().collect::<Vec<_>>(), text);
