@@ -24,7 +24,7 @@ fn flat(nodes: &[Node]) -> Vec<String> {
     let mut stack: Vec<(&[Node], usize)> = vec![(nodes, 0)];
     while let Some((list, i)) = stack.pop() {
         let Some(n) = list.get(i) else {
-            if stack.len() > 0 {
+            if !stack.is_empty() {
                 out.push("}".into());
             }
             continue;
