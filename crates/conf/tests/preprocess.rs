@@ -750,3 +750,15 @@ fn source_lines_are_found_by_number() {
     assert_eq!(m.line(id, 1), Some("a"));
     assert_eq!(m.line(id, 2), None);
 }
+
+#[test]
+fn more_keepalived_checked_cases() {
+    // (keepalived) comment lines and `\`-only lines inside a multi-line definition; a definition
+    // made by a sequence; a value starting with `~` stops further substitution on the line.
+    assert_eq!(
+        words(
+            "$X=a \\\n# comment\n   b \\\n   \\\n  c\n$X\n~SEQ(i, 1, 2) $Y=y$i\n$Y\n$T=~tilde $X\npre $T post\n\"${_HASH}\" x\n"
+        ),
+        ["a", "b", "c", "y2", "pre|~tilde|$X|post", "#|x"]
+    );
+}
