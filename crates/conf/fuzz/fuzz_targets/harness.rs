@@ -58,7 +58,12 @@ pub fn run(data: &[u8]) {
     exercise(&load_str(&name.to_string_lossy(), &text, &opts, &AnyHost));
     // Raw bytes (invalid UTF-8, NUL, CR) go through the file path when the input asks for it.
     if data.first().is_some_and(|b| b & 1 == 1) {
-        let file = dir.join(format!("raw-{:?}.conf", std::thread::current().id()));
+        // Outside the include root, so that no input can include another's bytes.
+        let file = std::env::temp_dir().join(format!(
+            "keepalived-conf-fuzz-raw-{}-{:?}.conf",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         if std::fs::write(&file, data).is_ok() {
             exercise(&load(&file, &opts, &AnyHost));
         }
