@@ -762,3 +762,13 @@ fn more_keepalived_checked_cases() {
         ["a", "b", "c", "y2", "pre|~tilde|$X|post", "#|x"]
     );
 }
+
+#[test]
+fn escaped_quotes_are_no_escapes_for_plain_words() {
+    // decomment treats `\"` as escaped (so `#` and `!` stay inside the quotes), but splitting into
+    // words does not: keepalived's router_id gets `lb \`.
+    assert_eq!(
+        words("router_id \"lb \\\"one\\\" #1 !x\"\nnext\n"),
+        ["router_id|lb \\|one\\| #1 !x", "next"]
+    );
+}
