@@ -49,3 +49,43 @@ fn brace_on_next_line_and_unbalanced_braces() {
         )
     );
 }
+
+#[test]
+fn diagnostics_in_included_files_name_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.conf"),
+        "global_defs {\n}\ninclude conf.d/*.conf\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("conf.d")).unwrap();
+    std::fs::write(
+        dir.path().join("conf.d/vi.conf"),
+        "! included\nvrrp_instanse VI_1 {\n}\n",
+    )
+    .unwrap();
+    let l = keepalived_conf::load(
+        &dir.path().join("main.conf"),
+        &LoadOptions::default(),
+        &AnyHost,
+    );
+    let text = l.render();
+    assert!(text.contains("conf.d/vi.conf:2:1"), "{text}");
+    assert!(text.contains("2 | vrrp_instanse VI_1 {"), "{text}");
+    assert!(text.contains("did you mean `vrrp_instance`?"), "{text}");
+}
+
+#[test]
+fn substituted_words_point_at_the_reference() {
+    let l = load_str(
+        "t.conf",
+        "$KW=vrrp_instanse\n$KW VI_1 {\n}\n",
+        &LoadOptions::default(),
+        &AnyHost,
+    );
+    let d: Vec<_> = l.diagnostics.sorted();
+    assert_eq!(d.len(), 1, "{}", l.render());
+    let s = d[0].span.unwrap();
+    assert_eq!((s.line, s.col, s.len), (2, 1, 3));
+    assert!(l.render().contains("2 | $KW VI_1 {"), "{}", l.render());
+}
