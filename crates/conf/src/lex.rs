@@ -244,9 +244,10 @@ pub(crate) fn split_words(t: &Text) -> (Vec<Word>, Option<Span>) {
     (words, None)
 }
 
-/// Where keepalived splits a line at a brace (outside `"..."`): the line before it and the rest,
-/// so that every `{` and `}` ends up on a line of its own. `None` when there is nothing to split.
-pub(crate) fn brace_split(t: &Text) -> Option<(Text, Text)> {
+/// Where keepalived splits a line at a brace (outside `"..."`), so that every `{` and `}` ends up on
+/// a line of its own: `t` keeps the part before the split, the rest is returned. `None` when
+/// there is nothing to split.
+pub(crate) fn brace_split(t: &mut Text) -> Option<Text> {
     let b = &t.bytes;
     let mut p = 0;
     let at = if b.first().is_some_and(|&c| c == b'{' || c == b'}') {
@@ -273,24 +274,12 @@ pub(crate) fn brace_split(t: &Text) -> Option<(Text, Text)> {
         return None;
     }
     let mut rest = t.slice(at + skip, b.len());
-    let keep = rest.len()
-        - rest
-            .bytes
-            .iter()
-            .rev()
-            .take_while(|c| is_blank(**c))
-            .count();
+    let keep = rest.len() - rest.bytes.iter().rev().take_while(|c| is_blank(**c)).count();
     rest.truncate(keep);
-    let mut head = t.slice(0, at + skip);
-    let keep = head.len()
-        - head
-            .bytes
-            .iter()
-            .rev()
-            .take_while(|c| is_blank(**c))
-            .count();
-    head.truncate(keep);
-    Some((head, rest))
+    t.truncate(at + skip);
+    let keep = t.len() - t.bytes.iter().rev().take_while(|c| is_blank(**c)).count();
+    t.truncate(keep);
+    Some(rest)
 }
 
 /// Why [`split_escaped`] gave up.
@@ -402,12 +391,8 @@ pub fn lines(file: crate::FileId, text: &str, diags: &mut crate::Diagnostics) ->
         let mut t = Text::from_source(l.as_bytes(), file, n as u32 + 1, 1);
         let quote = decomment(&mut t).open_quote;
         let mut pending = Some(t);
-        while let Some(t) = pending.take() {
-            let (head, rest) = match brace_split(&t) {
-                Some((h, r)) => (h, Some(r)),
-                None => (t, None),
-            };
-            pending = rest;
+        while let Some(mut head) = pending.take() {
+            pending = brace_split(&mut head);
             let (words, open) = split_words(&head);
             if let Some(q) = open.or(quote) {
                 diags.push(crate::Diagnostic::error(

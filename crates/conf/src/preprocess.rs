@@ -415,10 +415,7 @@ impl<'a> Reader<'a> {
             if buf.is_empty() || self.check_include(&buf) {
                 continue;
             }
-            if let Some((head, rest)) = brace_split(&buf) {
-                self.residue = Some(rest);
-                buf = head;
-            }
+            self.residue = brace_split(&mut buf);
             return Some(buf);
         }
     }
