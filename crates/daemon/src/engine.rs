@@ -515,7 +515,7 @@ mod tests {
                     me: n,
                     lan: lan.clone(),
                 };
-                let notifier = Notifier::new(Default::default(), None, None);
+                let notifier = Notifier::new(Default::default(), Vec::new(), None);
                 let mut e = Engine::new(plan(n as u8 + 1, prio, st, &outs[n]), shell, notifier);
                 runs.push(tokio::task::spawn_local(async move {
                     e.run(rx, crx).await;

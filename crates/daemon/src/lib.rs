@@ -3,7 +3,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cli;
-pub mod conf_subset;
 pub mod dump;
 pub mod engine;
 pub mod error;
@@ -13,6 +12,7 @@ pub mod notify;
 pub mod pidfile;
 pub mod probe;
 pub mod run;
+pub mod setup;
 pub mod shell;
 pub mod signals;
 pub mod tracker;

@@ -166,31 +166,50 @@ pub fn fifo_line(subject: Subject, name: &str, state: NotifyState, priority: u8)
 pub struct Fifo {
     path: PathBuf,
     file: tokio::fs::File,
+    /// We made it, so we remove it on stop (as keepalived does, before closing it, so that a
+    /// reader looping on reopen cannot reopen it).
+    created: bool,
 }
 
 impl Fifo {
-    /// Opens (creating if absent) the FIFO; keepalived starts the fifo script with the path.
+    /// Creates the FIFO if absent (keepalived's mode 0644), then opens it.
     pub fn open(path: &Path) -> Result<Self> {
-        if !path.exists() {
-            nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).map_err(
-                |e| Error::Io {
-                    what: format!("creating notify fifo {}", path.display()),
-                    source: std::io::Error::from(e),
-                },
-            )?;
+        let created = Self::create(path)?;
+        Self::open_created(path, created)
+    }
+
+    /// Creates the FIFO if absent; whether it was created here.
+    pub fn create(path: &Path) -> Result<bool> {
+        match nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o644)) {
+            Ok(()) => Ok(true),
+            Err(nix::errno::Errno::EEXIST) => Ok(false),
+            Err(e) => Err(Error::Io {
+                what: format!("creating notify fifo {}", path.display()),
+                source: std::io::Error::from(e),
+            }),
         }
+    }
+
+    /// Opens a FIFO [`Fifo::create`] made (or found).
+    pub fn open_created(path: &Path, created: bool) -> Result<Self> {
         let f = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
-            .custom_flags(libc::O_NONBLOCK)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
             .open(path)
-            .map_err(|source| Error::Io {
-                what: format!("opening notify fifo {}", path.display()),
-                source,
+            .map_err(|source| {
+                if created {
+                    let _ = std::fs::remove_file(path);
+                }
+                Error::Io {
+                    what: format!("opening notify fifo {}", path.display()),
+                    source,
+                }
             })?;
         Ok(Self {
             path: path.into(),
             file: tokio::fs::File::from_std(f),
+            created,
         })
     }
 
@@ -206,6 +225,14 @@ impl Fifo {
                 what: format!("writing notify fifo {}", self.path.display()),
                 source,
             })
+    }
+}
+
+impl Drop for Fifo {
+    fn drop(&mut self) {
+        if self.created {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -302,7 +329,7 @@ impl Scripts {
 pub struct Notifier {
     scripts: std::collections::HashMap<String, Scripts>,
     security: ScriptSecurity,
-    fifo: Option<std::sync::Arc<tokio::sync::Mutex<Fifo>>>,
+    fifos: Vec<std::sync::Arc<tokio::sync::Mutex<Fifo>>>,
     mail: Option<std::sync::Arc<Mail>>,
     limit: Duration,
     running: tokio::task::JoinSet<()>,
@@ -311,11 +338,14 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    pub fn new(security: ScriptSecurity, fifo: Option<Fifo>, mail: Option<Mail>) -> Self {
+    pub fn new(security: ScriptSecurity, fifos: Vec<Fifo>, mail: Option<Mail>) -> Self {
         Self {
             scripts: Default::default(),
             security,
-            fifo: fifo.map(|f| std::sync::Arc::new(tokio::sync::Mutex::new(f))),
+            fifos: fifos
+                .into_iter()
+                .map(|f| std::sync::Arc::new(tokio::sync::Mutex::new(f)))
+                .collect(),
             mail: mail.map(std::sync::Arc::new),
             limit: Duration::from_secs(60),
             running: tokio::task::JoinSet::new(),
@@ -346,7 +376,7 @@ impl Notifier {
                 }
             });
         }
-        if let Some(f) = &self.fifo {
+        for f in &self.fifos {
             let f = std::sync::Arc::clone(f);
             let line = fifo_line(n.subject, n.name, n.state, n.priority);
             self.running.spawn(async move {

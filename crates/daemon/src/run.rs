@@ -90,7 +90,6 @@ fn serve(cli: &Cli, log: &LogGuard) -> ExitCode {
 
 /// Reads the configuration, opens the sockets, starts trackers and runs the loop.
 async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) -> ExitCode {
-    use crate::conf_subset;
     use crate::engine::{Engine, InstanceSpec, Plan};
     use crate::notify::{Fifo, Mail, Notifier, ScriptSecurity};
     use crate::shell::{Interfaces, LinuxShell};
@@ -109,15 +108,27 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             return ExitCode::from(1);
         }
     };
-    let mut read = match conf_subset::read(&cli.use_file, &system) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!("Configuration file {}: {e}", cli.use_file.display());
-            return ExitCode::from(1);
+    let loaded = keepalived_conf::load(&cli.use_file, &load_options(cli), &system);
+    // Every diagnostic once, line by line, as keepalived logs its configuration errors.
+    let rendered = loaded.render();
+    let runnable = loaded.runnable();
+    for line in rendered.lines() {
+        if runnable {
+            tracing::warn!("{line}");
+        } else {
+            tracing::error!("{line}");
         }
-    };
-    for d in &read.diagnostics {
-        tracing::warn!("{d}");
+    }
+    if !runnable {
+        tracing::error!(
+            "Configuration file {} cannot be run (see above); like keepalived, not starting",
+            cli.use_file.display()
+        );
+        return ExitCode::from(1);
+    }
+    let mut read = crate::setup::from_loaded(&loaded, &system);
+    for why in &read.skipped {
+        tracing::error!("{why}");
     }
     if read.instances.is_empty() {
         tracing::error!("No VRRP instance to run");
@@ -141,7 +152,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     // track_interface starts from the links' state now, not from "up".
     for i in &mut read.instances {
         for (k, t) in i.tracked.iter().enumerate() {
-            if let conf_subset::Tracked::Interface(name) = t
+            if let crate::setup::Tracked::Interface(name) = t
                 && let Some(tc) = i.cfg.trackers.get_mut(k)
             {
                 tc.initial = if system.by_name.get(name).is_some_and(|l| l.up) {
@@ -167,19 +178,50 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         ..Default::default()
     };
     if let Some(u) = &g.script_user {
-        match nix::unistd::User::from_name(u) {
-            Ok(Some(user)) => {
-                security.uid = Some(user.uid.as_raw());
-                security.gid = Some(user.gid.as_raw());
-            }
-            _ => tracing::warn!("Script user '{u}' does not exist"),
+        match run_as(&security, u) {
+            Some(s) => security = s,
+            None => tracing::warn!("Script user '{}' does not exist", u.0),
         }
     }
-    let fifo = g.vrrp_notify_fifo.as_ref().and_then(|p| {
-        Fifo::open(std::path::Path::new(p))
-            .map_err(|e| tracing::error!("{e}"))
-            .ok()
-    });
+    let mut fifos = Vec::new();
+    for f in &g.fifos {
+        let path = std::path::Path::new(&f.path);
+        let created = match Fifo::create(path) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("{e}");
+                continue;
+            }
+        };
+        // keepalived starts the FIFO's script (path appended) before it opens the FIFO, and
+        // lets it run as long as it likes.
+        if let Some(script) = &f.script {
+            let sec = match &f.user {
+                Some(u) => run_as(&security, u),
+                None => Some(security.clone()),
+            };
+            match sec {
+                Some(sec) => {
+                    let (line, arg) = (script.clone(), f.path.clone());
+                    tokio::spawn(async move {
+                        let forever = Duration::from_secs(u64::from(u32::MAX));
+                        match crate::notify::run_script(&line, &[arg], &sec, forever).await {
+                            Ok(st) => tracing::info!("notify FIFO script `{line}` ended: {st:?}"),
+                            Err(e) => tracing::error!("{e}"),
+                        }
+                    });
+                }
+                None => tracing::error!(
+                    "notify FIFO {}: its script's user does not exist; not run",
+                    f.path
+                ),
+            }
+        }
+        match Fifo::open_created(path, created) {
+            Ok(fifo) => fifos.push(fifo),
+            Err(e) => tracing::error!("{e}"),
+        }
+    }
     let mail = match (&g.smtp_server, g.emails.is_empty()) {
         (Some((server, port)), false) => Some(Mail {
             server: server.clone(),
@@ -199,7 +241,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         }),
         _ => None,
     };
-    let notifier = Notifier::new(security.clone(), fifo, mail);
+    let notifier = Notifier::new(security.clone(), fifos, mail);
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
     // VIPs expire unless refreshed: after SIGKILL they leave within max(Master_Down_Interval, 3 s)
     // (the kernel counts lifetimes in whole seconds).
@@ -231,10 +273,10 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             return ExitCode::from(1);
         }
     };
-    let shell = if read.globals.vip_lifetime_off {
-        shell
-    } else {
-        shell.with_vip_lifetime(lifetime)
+    let shell = match read.globals.vip_lifetime {
+        Some(0) => shell,
+        Some(secs) => shell.with_vip_lifetime(secs),
+        None => shell.with_vip_lifetime(lifetime),
     };
     let shell = match shell.with_statics(&read.statics) {
         Ok(s) => s,
@@ -257,7 +299,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
                     .iter()
                     .enumerate()
                     .filter_map(|(k, t)| match t {
-                        conf_subset::Tracked::Interface(n) => Some((k, n.clone())),
+                        crate::setup::Tracked::Interface(n) => Some((k, n.clone())),
                         _ => None,
                     })
                     .collect(),
@@ -309,47 +351,37 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     ExitCode::SUCCESS
 }
 
-/// For -t and --dump-conf: a missing interface is a warning there, not a reason to drop the instance.
-struct Lenient(crate::shell::Interfaces);
+/// `security` for scripts run as `user` (and `group`, else the user's own); `None` when either
+/// does not exist.
+fn run_as(
+    security: &crate::notify::ScriptSecurity,
+    (user, group): &(String, Option<String>),
+) -> Option<crate::notify::ScriptSecurity> {
+    let u = nix::unistd::User::from_name(user).ok().flatten()?;
+    let gid = match group {
+        Some(g) => nix::unistd::Group::from_name(g).ok().flatten()?.gid,
+        None => u.gid,
+    };
+    Some(crate::notify::ScriptSecurity {
+        uid: Some(u.uid.as_raw()),
+        gid: Some(gid.as_raw()),
+        ..security.clone()
+    })
+}
 
-impl crate::conf_subset::Addresses for Lenient {
-    fn primary(&self, interface: &str, v6: bool) -> Option<std::net::IpAddr> {
-        self.0.primary(interface, v6).or(Some(if v6 {
-            std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
-        } else {
-            std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
-        }))
+/// `-i/--config-id` and `-e/--all-config` as keepalived-conf takes them.
+pub fn load_options(cli: &Cli) -> keepalived_conf::LoadOptions {
+    keepalived_conf::LoadOptions {
+        config_id: cli.config_id.clone(),
+        all_config: cli.all_config,
+        ..Default::default()
     }
 }
 
-fn read_lenient(cli: &Cli) -> std::io::Result<crate::conf_subset::Read> {
-    use crate::conf_subset::Addresses;
-    let system = Lenient(crate::shell::Interfaces::read_blocking());
-    let mut read = crate::conf_subset::read(&cli.use_file, &system)?;
-    for i in &read.instances {
-        if system.0.primary(&i.interface, false).is_none()
-            && !system.0.by_name.contains_key(&i.interface)
-        {
-            read.diagnostics.push(format!(
-                "WARNING - interface {} for vrrp_instance {} doesn't exist",
-                i.interface, i.cfg.name
-            ));
-        }
-    }
-    Ok(read)
-}
-
-/// `-t`: every diagnostic of the reader, once, on stderr (or the -t file); exit 1 when an
-/// instance could not be used. keepalived-conf's full check replaces this when it lands.
+/// `-t[=FILE]`: every diagnostic, once, on stderr (or FILE); keepalived 2.2.7's exit code.
 pub fn config_test(cli: &Cli) -> ExitCode {
     use std::io::Write;
-    let read = match read_lenient(cli) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("Configuration file {}: {e}", cli.use_file.display());
-            return ExitCode::from(1);
-        }
-    };
+    let loaded = keepalived_conf::load(&cli.use_file, &load_options(cli), &keepalived_conf::Host);
     let mut out: Box<dyn Write> = match cli.config_test.as_deref() {
         Some(f) if !f.is_empty() => match std::fs::File::create(f) {
             Ok(file) => Box::new(file),
@@ -360,17 +392,13 @@ pub fn config_test(cli: &Cli) -> ExitCode {
         },
         _ => Box::new(std::io::stderr()),
     };
-    for d in &read.diagnostics {
-        let _ = writeln!(out, "{d}");
-    }
-    if read.errors > 0 || read.instances.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    let _ = out.write_all(loaded.render().as_bytes());
+    let code = loaded.exit_code();
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-/// `--dump-conf[=json]`: the model as read, on stdout.
+/// `--dump-conf[=json]`: the resolved model on stdout (JSON: serde_json of keepalived-conf's
+/// Config), the diagnostics on stderr.
 pub fn dump_conf(cli: &Cli) -> ExitCode {
     let format = match cli.dump_format() {
         Some(Ok(f)) => f,
@@ -380,72 +408,96 @@ pub fn dump_conf(cli: &Cli) -> ExitCode {
         }
         None => crate::cli::DumpFormat::Text,
     };
-    let read = match read_lenient(cli) {
-        Ok(r) => r,
+    let loaded = keepalived_conf::load(&cli.use_file, &load_options(cli), &keepalived_conf::Host);
+    eprint!("{}", loaded.render());
+    let doc = match serde_json::to_value(&loaded.config) {
+        Ok(v) => v,
         Err(e) => {
-            eprintln!("Configuration file {}: {e}", cli.use_file.display());
+            eprintln!("cannot dump the configuration: {e}");
             return ExitCode::from(1);
         }
     };
-    let instances: Vec<serde_json::Value> = read
-        .instances
-        .iter()
-        .map(|i| {
-            serde_json::json!({
-                "name": i.cfg.name,
-                "interface": i.interface,
-                "virtual_router_id": i.cfg.vrid,
-                "version": i.cfg.version.number(),
-                "priority": i.cfg.priority,
-                "state": format!("{:?}", i.cfg.initial_state),
-                "advert_int": i.cfg.adver_int.as_secs_f64(),
-                "src": i.cfg.src.to_string(),
-                "unicast_peers": i.cfg.peers.iter().map(|p| p.addr.to_string()).collect::<Vec<_>>(),
-                "virtual_ipaddress": i.vips.iter().map(|v| v.text.clone()).collect::<Vec<_>>(),
-                "track_script": i.track_scripts,
-                "accept": i.accept,
-                "nopreempt": i.cfg.nopreempt,
-                "smtp_alert": i.scripts.smtp_alert,
-                "notify": i.scripts.generic,
-                "notify_master": i.scripts.master,
-                "notify_backup": i.scripts.backup,
-                "notify_fault": i.scripts.fault,
-                "notify_stop": i.scripts.stop,
-            })
-        })
-        .collect();
-    let scripts: Vec<serde_json::Value> = read
-        .scripts
-        .iter()
-        .map(|s| {
-            serde_json::json!({
-                "name": s.name, "script": s.script, "interval": s.interval.as_secs_f64(),
-                "timeout": s.timeout.as_secs_f64(), "weight": s.weight, "rise": s.rise, "fall": s.fall,
-            })
-        })
-        .collect();
-    let g = &read.globals;
-    let doc = serde_json::json!({
-        "global_defs": {
-            "router_id": g.router_id,
-            "notification_email": g.emails,
-            "notification_email_from": g.email_from,
-            "smtp_server": g.smtp_server.as_ref().map(|(s, p)| format!("{s}:{p}")),
-            "vrrp_strict": g.strict,
-            "enable_script_security": g.enable_script_security,
-            "script_user": g.script_user,
-            "vrrp_notify_fifo": g.vrrp_notify_fifo,
-            "vrrp_garp_interval": g.garp_interval.as_secs_f64(),
-        },
-        "vrrp_script": scripts,
-        "vrrp_instance": instances,
-        "diagnostics": read.diagnostics,
-    });
     match format {
         crate::cli::DumpFormat::Json => println!("{doc}"),
-        crate::cli::DumpFormat::Text => {
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())
-        }
+        crate::cli::DumpFormat::Text => print!("{}", readable(&doc)),
     }
     ExitCode::SUCCESS
+}
+
+/// The model as indented `key: value` lines, leaving out what is unset, empty or off (the
+/// defaults keepalived fills in stay: they are what runs).
+pub fn readable(doc: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, doc, 0);
+    out
+}
+
+fn is_blank(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Null | Value::Bool(false) => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.values().all(is_blank),
+        _ => false,
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// serde's Duration: `{secs, nanos}`, shown as seconds.
+fn duration(v: &serde_json::Value) -> Option<String> {
+    let o = v.as_object()?;
+    if o.len() != 2 {
+        return None;
+    }
+    let secs = o.get("secs")?.as_u64()?;
+    let nanos = o.get("nanos")?.as_u64()?;
+    Some(if nanos == 0 {
+        format!("{secs}s")
+    } else {
+        format!("{}s", secs as f64 + nanos as f64 / 1e9)
+    })
+}
+
+fn write_value(out: &mut String, v: &serde_json::Value, depth: usize) {
+    use serde_json::Value;
+    let pad = "  ".repeat(depth);
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                if is_blank(x) || k == "span" || k == "spans" {
+                    continue;
+                }
+                if let Some(s) = scalar(x).or_else(|| duration(x)) {
+                    out.push_str(&format!("{pad}{k}: {s}\n"));
+                } else {
+                    out.push_str(&format!("{pad}{k}:\n"));
+                    write_value(out, x, depth + 1);
+                }
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                if let Some(s) = scalar(x).or_else(|| duration(x)) {
+                    out.push_str(&format!("{pad}- {s}\n"));
+                } else {
+                    out.push_str(&format!("{pad}-\n"));
+                    write_value(out, x, depth + 1);
+                }
+            }
+        }
+        other => {
+            if let Some(s) = scalar(other) {
+                out.push_str(&format!("{pad}{s}\n"));
+            }
+        }
+    }
 }

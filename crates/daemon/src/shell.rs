@@ -15,9 +15,9 @@ use keepalived_vrrp::packet::{AuthConfig, Packet};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::conf_subset::{Addresses, InstanceRead, RouteLine, RuleLine, Statics, VipLine};
 use crate::engine::{Input, Shell};
 use crate::error::{Error, Result};
+use crate::setup::{Addresses, InstanceSetup, RouteLine, RuleLine, Statics, VipLine};
 
 fn sys(e: keepalived_sys::Error) -> Error {
     Error::Other(e.to_string())
@@ -88,6 +88,22 @@ impl Addresses for Interfaces {
             IpAddr::V4(_) => !v6,
             IpAddr::V6(a) => v6 && a.is_unicast_link_local(),
         })
+    }
+
+    fn exists(&self, interface: &str) -> bool {
+        self.by_name.contains_key(interface)
+    }
+}
+
+/// keepalived-conf's view of the host: interfaces as netlink sees them in our namespace (sysfs
+/// may belong to another one), programs as the file system has them.
+impl keepalived_conf::System for Interfaces {
+    fn interface_exists(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    fn program_exists(&self, program: &str) -> bool {
+        keepalived_conf::Host.program_exists(program)
     }
 }
 
@@ -184,7 +200,7 @@ impl LinuxShell {
     /// per socket, which forwards every packet to `tx`.
     pub fn open(
         nl: Netlink,
-        read: &[InstanceRead],
+        read: &[InstanceSetup],
         system: &Interfaces,
         strict_firewall: bool,
         tx: mpsc::Sender<Input>,
@@ -688,7 +704,7 @@ pub fn watch_links(system: &Interfaces, tx: mpsc::Sender<Input>) -> Result<()> {
 /// VIPs on the VMAC. IPv4 instances only in this build.
 pub async fn create_vmacs(
     nl: &Netlink,
-    instances: &mut [InstanceRead],
+    instances: &mut [InstanceSetup],
     system: &Interfaces,
 ) -> Result<Vec<keepalived_sys::vmac::Vmac>> {
     let mut made: Vec<keepalived_sys::vmac::Vmac> = Vec::new();

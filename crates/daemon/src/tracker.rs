@@ -6,12 +6,12 @@ use std::time::Duration;
 use keepalived_vrrp::TrackerStatus;
 use tokio::sync::mpsc;
 
-use crate::conf_subset::{Read, Tracked};
 use crate::engine::Input;
 use crate::notify::{ScriptSecurity, run_script};
+use crate::setup::{Setup, Tracked};
 
 /// (instance, tracker index) pairs that follow the tracked object `what`.
-fn users(read: &Read, what: &Tracked) -> Vec<(usize, usize)> {
+fn users(read: &Setup, what: &Tracked) -> Vec<(usize, usize)> {
     read.instances
         .iter()
         .enumerate()
@@ -41,7 +41,7 @@ async fn tell(tx: &mpsc::Sender<Input>, users: &[(usize, usize)], status: Tracke
 
 /// Starts one task per vrrp_script, vrrp_track_file and vrrp_track_process tracked by at least
 /// one instance.
-pub fn start(read: &Read, security: ScriptSecurity, tx: mpsc::Sender<Input>) {
+pub fn start(read: &Setup, security: ScriptSecurity, tx: mpsc::Sender<Input>) {
     for s in &read.scripts {
         let users = users(read, &Tracked::Script(s.name.clone()));
         if users.is_empty() {
@@ -162,7 +162,7 @@ pub fn start(read: &Read, security: ScriptSecurity, tx: mpsc::Sender<Input>) {
             let mut status = TrackerStatus::Unknown;
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let count = |p: &crate::conf_subset::TrackProcessSpec| {
+            let count = |p: &crate::setup::TrackProcessSpec| {
                 let (name, args) = (p.process.clone(), p.args.clone());
                 tokio::task::spawn_blocking(move || {
                     keepalived_sys::track::count_processes(&name, args.as_deref())
