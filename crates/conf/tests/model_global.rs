@@ -682,7 +682,6 @@ fn each_check_with_keepalived_severity() {
         ),
         ("vrrp_iptables", "iptables is not supported", e),
         ("vrrp_ipsets ka", "`vrrp_ipsets` is not supported", e),
-        ("nftables abcdefghijabcdefghijabcdefghijabc", "too long", e),
         ("nftables_priority x", "invalid number 'x'", e),
         (
             "nftables_ipvs_start_fwmark 0",
@@ -1020,6 +1019,31 @@ fn fifo_clashes_are_advice() {
     assert_eq!(l.config.global.notify_fifo.path.as_deref(), Some("/run/a"));
 }
 
+/// The kernel has allowed 255-character nftables names since 4.14 (NFT_NAME_MAXLEN 256), and
+/// keepalived 2.2.7 takes its limit from the kernel's header: 255 passes, 256 is refused.
+#[test]
+fn nftables_table_names_up_to_255_characters() {
+    for kw in ["nftables", "nftables_ipvs"] {
+        let ok = global(&format!("{kw} {}", "t".repeat(255)));
+        assert_eq!(reported(&ok), Vec::<String>::new(), "{kw}");
+        let long = global(&format!("{kw} {}", "t".repeat(256)));
+        let d = only(&long);
+        assert_eq!(d.severity, Severity::Error, "{kw}");
+        assert!(d.message.contains("too long"), "{kw}: {}", d.message);
+    }
+    assert_eq!(
+        g(&global(&format!("nftables {}", "t".repeat(255))))
+            .nftables
+            .as_deref()
+            .map(str::len),
+        Some(255)
+    );
+    assert_eq!(
+        g(&global(&format!("nftables {}", "t".repeat(256)))).nftables,
+        None
+    );
+}
+
 #[test]
 fn vip_lifetime_is_ours() {
     let l = global("vrrp_vip_lifetime 0");
@@ -1193,7 +1217,9 @@ fn bfd_instances_keepalived_disables() {
     assert_eq!(l.config.bfd.vrrp_names(), ["a", "b", "c", "d"]);
     // A bfd_instance needs a name and a block.
     let l = load("bfd_instance {\n neighbor_ip 10.0.0.1\n}\n");
-    assert_eq!(reported(&l), ["Error: `bfd_instance` needs a name"]);
+    assert_eq!(reported(&l), ["Fatal: `bfd_instance` needs a name"]);
+    // keepalived 2.2.7 crashes on it (exit 139): a refusal either way.
+    assert_eq!(l.exit_code(), 4);
     let l = load("bfd_instance x {\n neighbor_ip\n}\n");
     assert_eq!(l.exit_code(), 2);
 }
@@ -1371,6 +1397,186 @@ const VERDICTS: &[(&str, i32)] = &[
         0,
     ),
     ("!bfd_instance x {\n neighbor_ip 10.0.0.1\n min_rx\n}\n", 2),
+    // Probed 2026-11-22 (second sweep) with keepalived 2.2.7 in a namespace with eth0/eth1.
+    ("vrrp_mcast_group4 224.0.0.18/24", 0),
+    ("vrrp_mcast_group4 10.0.0.1", 5),
+    ("vrrp_mcast_group6 ff02::12", 0),
+    ("vrrp_mcast_group4 ff02::12", 5),
+    ("smtp_connect_timeout 0", 5),
+    ("smtp_connect_timeout 5000", 5),
+    ("smtp_connect_timeout 1.5", 5),
+    ("vrrp_version 1", 5),
+    ("vrrp_garp_master_repeat 0", 5),
+    ("vrrp_garp_master_refresh -1", 5),
+    ("vrrp_garp_lower_prio_repeat -1", 5),
+    ("vrrp_down_timer_adverts 0", 5),
+    ("vrrp_down_timer_adverts 101", 5),
+    ("vrrp_min_garp maybe", 5),
+    ("vrrp_priority -21", 5),
+    ("vrrp_priority 20", 5),
+    ("vrrp_rt_priority 100", 5),
+    ("vrrp_rt_priority 0", 5),
+    ("vrrp_rlimit_rttime 1", 0),
+    ("max_auto_priority 100", 5),
+    ("min_auto_priority_delay 0", 5),
+    ("nftables verylongname_more_than_32_characters_xxxxx", 0),
+    ("nftables_priority abc", 5),
+    ("nftables_ipvs_start_fwmark 0", 5),
+    ("lvs_timeouts tcp 0", 0),
+    ("lvs_timeouts tcp 2678401", 5),
+    ("lvs_sync_daemon eth0 id 256", 5),
+    ("lvs_sync_daemon eth0 maxlen 0", 5),
+    ("lvs_sync_daemon eth0 group 10.0.0.1", 5),
+    ("lvs_sync_daemon eth0 port 0", 5),
+    ("lvs_sync_daemon eth0 ttl 0", 5),
+    ("lvs_sync_daemon ethX", 0),
+    ("lvs_sync_daemon eth0 inst VI_2", 0),
+    ("lvs_flush_on_stop foo", 5),
+    ("snmp_socket a b", 5),
+    ("vrrp_rx_bufs_multiplier 0", 5),
+    ("vrrp_rx_bufs_policy foo", 5),
+    ("child_wait_time 0", 5),
+    ("child_wait_time x", 5),
+    ("vrrp_startup_delay 0", 5),
+    ("vrrp_startup_delay x", 5),
+    ("umask 0888", 5),
+    ("umask IRWXU|IWGRP", 5),
+    ("vmac_prefix abcdefghijkl", 0),
+    ("vmac_prefix a\n vmac_prefix b", 5),
+    ("nftables\n nftables", 5),
+    ("process_name thisismorethan15chars", 5),
+    ("!instance a\ninstance b\n", 5),
+    ("dynamic_interfaces allow_if_changes", 0),
+    ("vrrp_garp_extra_if all", 5),
+    ("vrrp_garp_extra_if 86401", 5),
+    ("vrrp_higher_prio_send_advert no", 0),
+    ("enable_traps", 0),
+    ("enable_dbus\n dbus_service_name x", 0),
+    (
+        "enable_snmp_vrrp\n enable_snmp_checker\n enable_snmp_rfc",
+        0,
+    ),
+    ("checker_log_all_failures x", 5),
+    ("smtp_server 127.0.0.1 65536", 5),
+    ("notification_email_from", 5),
+    ("reload_check_config", 0),
+    ("data_use_instance false", 0),
+    ("random_seed -1", 5),
+    ("vrrp_netlink_cmd_rcv_bufs 0", 0),
+    ("vrrp_netlink_cmd_rcv_bufs x", 5),
+    ("vrrp_gna_interval -1", 5),
+    ("smtp_alert no", 0),
+    ("tmp_config_directory /nonexistent", 0),
+    ("router_id", 5),
+    ("script_user", 5),
+    (
+        "enable_script_security\n script_user root\n notify_fifo /tmp/kt-f9\n notify_fifo_script /bin/cat",
+        0,
+    ),
+    ("notify_fifo /tmp/kt-f10\n vrrp_notify_fifo /tmp/kt-f10", 0),
+    (
+        "nftables_counters\n nftables_ifindex\n nftables\n nftables_priority 5",
+        0,
+    ),
+    ("vrrp_iptables", 5),
+    ("vrrp_iptables IN OUT", 5),
+    ("startup_script_timeout 0", 5),
+    ("startup_script_timeout 1001", 5),
+    ("shutdown_script /nonexistent/x", 0),
+    ("enable_script_security\n shutdown_script /nonexistent/x", 5),
+    ("vrrp_garp_lower_prio_delay x", 5),
+    ("vrrp_garp_master_refresh_repeat 0", 5),
+    ("vrrp_skip_check_adv_addr off", 0),
+    ("vrrp_check_unicast_src 1", 0),
+    ("vrrp_strict\n vrrp_version 3", 0),
+    ("lvs_flush\n lvs_flush_on_stop VS", 0),
+    ("no_email_faults yes", 0),
+    ("default_interface ethX", 0),
+    ("linkbeat_use_polling", 5),
+    (
+        "!linkbeat_use_polling\nnamespace_with_ipsets\nuse_pid_dir\n",
+        0,
+    ),
+    ("!child_wait_time 0\n", 0),
+    ("!child_wait_time 3.5\n", 5),
+    ("fifo_write_vrrp_states_on_reload", 0),
+    ("log_unknown_vrids", 0),
+    ("vrrp_notify_priority_changes maybe", 5),
+    ("rs_init_notifies\n no_checker_emails", 0),
+    ("vmac_addr_prefix vmac", 0),
+    ("include_check", 0),
+    ("reload_repeat\n reload_file\n reload_time_file /tmp/x", 0),
+    ("config_save_dir /tmp/", 0),
+    (
+        "checker_priority 19\n bfd_priority -20\n checker_no_swap\n bfd_no_swap",
+        0,
+    ),
+    ("bfd_rt_priority 99\n checker_rt_priority 1", 0),
+    ("bfd_cpu_affinity 0\n checker_cpu_affinity 0 1", 0),
+    ("vrrp_garp_interval 0.5\n vrrp_gna_interval 0.000001", 0),
+    ("smtp_server 127.0.0.1 25\n smtp_server 127.0.0.2", 0),
+    ("notification_email {\n}", 5),
+    ("notification_email", 5),
+    ("max_auto_priority 99\n min_auto_priority_delay 10000001", 5),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n min_rx 0\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n idle_tx 999\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n multiplier 0\n}\n",
+        5,
+    ),
+    ("!bfd_instance x {\n neighbor_ip 10.0.0.1\n ttl 0\n}\n", 5),
+    ("!bfd_instance x {\n neighbor_ip 10.0.0.1\n ttl 256\n}\n", 5),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n max_hops -2\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n weight 255\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n weight -254\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n weight 5 foo\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance abcdefghijklmnopqrstuvwxyzabcdefg {\n neighbor_ip 10.0.0.1\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n source_ip x\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 2001:db8::1\n hoplimit 64\n passive\n}\n",
+        0,
+    ),
+    ("!bfd_instance x {\n}\n", 5),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n}\nbfd_instance x {\n neighbor_ip 10.0.0.2\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n min_tx 60001\n}\n",
+        0,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n checker\n vrrp\n}\n",
+        0,
+    ),
+    (
+        "!bfd_instance x {\n neighbour_ip 10.0.0.1\n multiplier 256\n}\n",
+        5,
+    ),
 ];
 
 fn verdict_text(case: &str) -> String {

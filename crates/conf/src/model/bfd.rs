@@ -170,9 +170,11 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, bfd: &mut Bfd) {
         [w, ..] => w,
         [] => {
             r.push(
-                Diagnostic::error(Some(node.span()), "`bfd_instance` needs a name")
+                // keepalived 2.2.7 dies of a segmentation fault here (-t exits 139), so this
+                // is as final as a refusal.
+                Diagnostic::fatal(Some(node.span()), "`bfd_instance` needs a name")
                     .help("write `bfd_instance NAME {`")
-                    .note("keepalived skips this block"),
+                    .note("keepalived 2.2.7 crashes reading a nameless bfd_instance"),
             );
             return;
         }

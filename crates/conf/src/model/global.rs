@@ -55,8 +55,8 @@ pub const DEFAULT_UMASK: u32 = 0o022;
 pub const PROCESS_NAME_MAX: usize = 15;
 /// Interface names for the IPVS sync daemon are shorter than this.
 pub const IPVS_IFNAME_MAXLEN: usize = 16;
-/// nftables table names are shorter than this.
-pub const NFT_TABLE_MAXNAMELEN: usize = 32;
+/// nftables table names are shorter than this (the kernel's NFT_NAME_MAXLEN since Linux 4.14).
+pub const NFT_TABLE_MAXNAMELEN: usize = 256;
 /// lvs_timeouts values are at most 31 days.
 pub const LVS_MAX_TIMEOUT: u32 = 86_400 * 31;
 /// SCHED_RR's priority range on Linux.
