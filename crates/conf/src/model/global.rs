@@ -2669,6 +2669,43 @@ fn account_exists(name: &str, group: bool) -> Option<bool> {
 // ---------------------------------------------------------------------------------------------
 // Validation once everything is read.
 
+// ---------------------------------------------------------------------------------------------
+// What the other models read from global_defs: each of their `*Context::from_global` is meant to
+// return these, so the mapping lives next to the fields it reads.
+
+/// The global settings the VRRP checks depend on (vrrp_strict, dynamic_interfaces, script
+/// security and user, vrrp_version) and the bfd_instance names `track_bfd` may name: only those
+/// reporting to the VRRP process, and every one of them even when the BFD process disabled it,
+/// as keepalived's VRRP process sees them. Always `Some`: with no bfd_instance keepalived
+/// reports every track_bfd as not found.
+pub fn vrrp_context(cfg: &Config) -> super::vrrp::VrrpContext {
+    let g = &cfg.global;
+    super::vrrp::VrrpContext {
+        strict: g.vrrp_strict,
+        dynamic_interfaces: g.dynamic_interfaces,
+        script_security: g.enable_script_security,
+        script_user: g.script_user.as_ref().map(|u| u.user.clone()),
+        vrrp_version: g.vrrp_version,
+        bfd_names: Some(cfg.bfd.vrrp_names()),
+    }
+}
+
+/// The global settings the static address/route/rule checks depend on.
+pub fn ip_context(cfg: &Config) -> super::ip::IpContext {
+    let g = &cfg.global;
+    super::ip::IpContext {
+        dynamic_interfaces: g.dynamic_interfaces,
+        default_interface: g.default_interface().to_string(),
+    }
+}
+
+/// The global settings the LVS checks depend on.
+pub fn lvs_context(cfg: &Config) -> super::lvs::LvsContext {
+    super::lvs::LvsContext {
+        script_security: cfg.global.enable_script_security,
+    }
+}
+
 /// keepalived's checks of the global settings against the rest of the configuration and the
 /// host: script security of the start/stop and FIFO scripts, FIFO clashes, the sync daemon's
 /// instance.
