@@ -126,7 +126,10 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         );
         return ExitCode::from(1);
     }
-    let mut read = crate::setup::from_loaded(&loaded, &system);
+    let (nodes, _, _) = keepalived_conf::parse_file(&cli.use_file, &load_options(cli));
+    let accept = crate::setup::written_accept(&nodes);
+    drop(nodes);
+    let mut read = crate::setup::from_loaded(&loaded, &accept, &system);
     for why in &read.skipped {
         tracing::error!("{why}");
     }

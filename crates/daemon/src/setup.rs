@@ -322,15 +322,38 @@ fn smtp_alert(own: Option<bool>, g: &GlobalDefs) -> bool {
     own.or(g.smtp_alert_vrrp).or(g.smtp_alert).unwrap_or(false)
 }
 
+/// `accept` / `no_accept` as written in each vrrp_instance (the last one wins), from the
+/// configuration's block tree. keepalived clears `accept` for VRRPv2 in strict mode and the model
+/// resolves it that way; we honour an `accept` the operator wrote (scenarios 01 and 02 ask for
+/// it), so we need to know what was written.
+pub fn written_accept(nodes: &[keepalived_conf::tree::Node]) -> HashMap<String, bool> {
+    let mut out = HashMap::new();
+    for n in nodes.iter().filter(|n| n.keyword() == "vrrp_instance") {
+        let Some(name) = n.arg(0) else { continue };
+        for c in n.children() {
+            match c.keyword() {
+                "accept" => {
+                    out.insert(name.text.clone(), true);
+                }
+                "no_accept" => {
+                    out.insert(name.text.clone(), false);
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// Builds what the daemon runs from a loaded configuration. Instances keepalived would refuse
 /// (no VRID, no or a missing interface, no VIP where one is required, a clashing VRID) are left
-/// out, each with a line in `skipped`.
-pub fn from_loaded(loaded: &Loaded, host: &dyn Addresses) -> Setup {
-    from_config(&loaded.config, host)
+/// out, each with a line in `skipped`. `accept`: what [`written_accept`] found.
+pub fn from_loaded(loaded: &Loaded, accept: &HashMap<String, bool>, host: &dyn Addresses) -> Setup {
+    from_config(&loaded.config, accept, host)
 }
 
 /// [`from_loaded`] on the model alone.
-pub fn from_config(cfg: &Config, host: &dyn Addresses) -> Setup {
+pub fn from_config(cfg: &Config, accept: &HashMap<String, bool>, host: &dyn Addresses) -> Setup {
     let g = &cfg.global;
     let v = &cfg.vrrp;
     let mut s = Setup {
@@ -383,7 +406,9 @@ pub fn from_config(cfg: &Config, host: &dyn Addresses) -> Setup {
     }
     let mut taken: HashSet<(u8, bool, Option<String>, Option<IpAddr>)> = HashSet::new();
     for inst in &v.instances {
-        match instance(inst, group_of.get(inst.name.as_str()).copied(), g, &s, host) {
+        let group = group_of.get(inst.name.as_str()).copied();
+        let written = accept.get(&inst.name).copied();
+        match instance(inst, group, written, g, &s, host) {
             Ok(i) => {
                 // Two instances with one VRID on one interface and group fight: keepalived refuses
                 // the configuration; we run the first.
@@ -460,6 +485,7 @@ fn tracker(t: &model::Track, initial: TrackerStatus) -> TrackerConfig {
 fn instance(
     inst: &model::Instance,
     group: Option<&model::SyncGroup>,
+    written_accept: Option<bool>,
     g: &GlobalDefs,
     s: &Setup,
     host: &dyn Addresses,
@@ -626,12 +652,9 @@ fn instance(
     let (tracked, trackers): (Vec<Tracked>, Vec<TrackerConfig>) = all.into_iter().unzip();
     cfg.trackers = trackers;
 
-    // keepalived clears accept for a non-owner VRRPv2 instance in strict mode.
-    let accept = if strict && version == Version::V2 && !owner {
-        false
-    } else {
-        inst.accept.unwrap_or(owner || !strict)
-    };
+    // Strict mode means no accept unless written (keepalived would clear even a written one for
+    // VRRPv2; the scenarios ask us to honour it).
+    let accept = written_accept.unwrap_or(owner || !strict);
     let vmac = inst.use_vmac.as_ref().map(|m| {
         m.name
             .clone()
@@ -680,8 +703,10 @@ mod tests {
     }
 
     fn setup(text: &str) -> Setup {
-        let l = load_str("k.conf", text, &LoadOptions::default(), &AnyHost);
-        from_loaded(&l, &Fixed)
+        let opts = LoadOptions::default();
+        let l = load_str("k.conf", text, &opts, &AnyHost);
+        let (nodes, _, _) = keepalived_conf::parse_str("k.conf", text, &opts);
+        from_loaded(&l, &written_accept(&nodes), &Fixed)
     }
 
     #[test]
@@ -691,8 +716,10 @@ mod tests {
             return;
         }
         let load = |p: &str| {
-            let l = keepalived_conf::load(&base.join(p), &LoadOptions::default(), &AnyHost);
-            from_loaded(&l, &Fixed)
+            let opts = LoadOptions::default();
+            let l = keepalived_conf::load(&base.join(p), &opts, &AnyHost);
+            let (nodes, _, _) = keepalived_conf::parse_file(&base.join(p), &opts);
+            from_loaded(&l, &written_accept(&nodes), &Fixed)
         };
         let r = load("01-nginx-pair/node1.conf");
         assert_eq!(r.instances.len(), 1);
@@ -701,6 +728,10 @@ mod tests {
         assert_eq!(i.cfg.priority, 150);
         assert_eq!(i.vips[0].label.as_deref(), Some("ens33:1"));
         assert!(r.globals.strict && !i.accept);
+        let text = std::fs::read_to_string(base.join("01-nginx-pair/node1.conf"))
+            .unwrap()
+            .replace("    advert_int 1\n", "    advert_int 1\n    accept\n");
+        assert!(setup(&text).instances[0].accept, "a written accept holds");
         let r = load("03-tracked-nginx/node1.conf");
         let i = &r.instances[0];
         assert_eq!(i.cfg.trackers[0].weight, -5);

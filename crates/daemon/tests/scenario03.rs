@@ -169,7 +169,7 @@ fn scenario03_tracked_script_moves_master_with_notifies_and_mail() {
     if !real {
         assert!(
             d1.log_text()
-                .contains("Truncating auth_pass to 8 characters")
+                .contains("auth_pass is longer than 8 characters: it is cut to")
         );
     }
     d1.signal(Signal::SIGTERM);
