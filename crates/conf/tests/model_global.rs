@@ -1812,12 +1812,74 @@ const VERDICTS: &[(&str, i32)] = &[
         5,
     ),
     ("!bfd_instance x\n", 5),
+    // Global settings read by the VRRP, static and LVS checks (2026-11-22).
+    (
+        "!vrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        6,
+    ),
+    (
+        "!global_defs {\n enable_script_security\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!global_defs {\n dynamic_interfaces\n}\nvrrp_instance VI_2 {\n interface ethZ\n virtual_router_id 52\n priority 100\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        0,
+    ),
+    (
+        "!global_defs {\n vrrp_strict\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n nopreempt\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        0,
+    ),
+    (
+        "!global_defs {\n vrrp_strict\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n virtual_ipaddress {\n  192.168.200.17/24\n }\n virtual_ipaddress_excluded {\n  192.168.201.17/24\n }\n}\n",
+        0,
+    ),
+    (
+        "!global_defs {\n vrrp_version 3\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n advert_int 0.5\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        0,
+    ),
+    (
+        "!global_defs {\n vrrp_version 2\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n advert_int 0.5\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!global_defs {\n vrrp_version 3\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n authentication {\n  auth_type PASS\n  auth_pass x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!global_defs {\n default_interface eth1\n}\nstatic_ipaddress {\n 10.9.9.9/32\n}\n",
+        0,
+    ),
+    (
+        "!global_defs {\n default_interface ethQ\n}\nstatic_ipaddress {\n 10.9.9.9/32\n}\n",
+        4,
+    ),
+    (
+        "!global_defs {\n dynamic_interfaces\n}\nstatic_ipaddress {\n 10.9.9.9/32 dev ethQ\n}\n",
+        0,
+    ),
+    (
+        "!virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n",
+        6,
+    ),
+    (
+        "!global_defs {\n enable_script_security\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n",
+        5,
+    ),
 ];
 
 /// Recorded verdicts ours reaches only once `VrrpContext::from_global` (vrrp.rs) returns
-/// [`global::vrrp_context`]: until then the VRRP checks do not see the bfd_instance names.
+/// [`global::vrrp_context`] (and `IpContext`/`LvsContext::from_global` likewise): until then
+/// those checks run with keepalived's defaults instead of global_defs (checked with the wiring
+/// applied in a scratch copy: all of these then match).
 const PENDING: &[&str] = &[
     "!bfd_instance x {\n neighbor_ip 10.0.0.1\n checker\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+    "!global_defs {\n enable_script_security\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+    "!global_defs {\n dynamic_interfaces\n}\nvrrp_instance VI_2 {\n interface ethZ\n virtual_router_id 52\n priority 100\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+    "!global_defs {\n vrrp_version 3\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n advert_int 0.5\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+    "!global_defs {\n vrrp_version 3\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n authentication {\n  auth_type PASS\n  auth_pass x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+    "!global_defs {\n default_interface ethQ\n}\nstatic_ipaddress {\n 10.9.9.9/32\n}\n",
+    "!global_defs {\n dynamic_interfaces\n}\nstatic_ipaddress {\n 10.9.9.9/32 dev ethQ\n}\n",
+    "!global_defs {\n enable_script_security\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n",
 ];
 
 fn verdict_text(case: &str) -> String {
