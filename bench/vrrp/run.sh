@@ -17,7 +17,8 @@
 # longest silence of the whole probe and the time from the kill to the new master's first reply.
 # SIGKILL means: the daemon's processes are frozen (SIGSTOP) then SIGKILLed, and the node's echo
 # responder is killed with them, so the dead node cannot answer; its link stays up, so a VIP the
-# dead daemon leaves behind (keepalived 2.2.7 does) still answers ARP.
+# dead daemon leaves behind (keepalived 2.2.7 does) still answers ARP. The signal is sent right
+# after one of the master's adverts (udp.py kill), so samples meet the same point of the cycle.
 #
 # usage: sudo bench/vrrp/run.sh
 # env:  KEEPALIVED (default /usr/sbin/keepalived)
@@ -25,7 +26,10 @@
 #       REPEAT=5 (samples per row, the table shows the median), CPU_REPEAT=$REPEAT
 #       DURATION=60 (CPU/RSS window, s), WARMUP=10 (s after both daemons run, before the window)
 #       INSTANCES=1000, PROBE_MS=1, OUTAGE_ADVERTS="1 0.1 0.01", CPU_ADVERTS="1 0.1",
-#       PARTS="outage cpu", DAEMONS="k rs", CAPTURE= (1: tcpdump ARP+VRRP at the client), UDP_RT=20 (SCHED_FIFO priority of the measuring tools; 0: none), OUT=/tmp/vrrp-bench-<time> (raw samples, logs, table)
+#       PARTS="outage cpu", DAEMONS="k rs", CAPTURE= (1: tcpdump ARP+VRRP at the client),
+#       UDP_RT=20 (SCHED_FIFO priority of the measuring tools once started; 0: none),
+#       OUT=/tmp/vrrp-bench-<time> (raw samples, probe JSON, daemon logs, table.md)
+# The defaults take about 35 minutes (outage part ~10, CPU part ~25). Results: docs/BENCHMARKS.md.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -242,7 +246,7 @@ outage_sample() {
     ip netns exec "$NS_C" python3 "$here/udp.py" probe "$VIP" "$PORT" "$PROBE_MS" "$total" >"$out" &
     local pr=$! cap=
     if [ -n "${CAPTURE:-}" ]; then
-        ip netns exec "$NS_C" tcpdump -i eth0 -n -s 128 -w "$out.pcap" arp or ip proto 112 2>/dev/null &
+        ip netns exec "$NS_C" tcpdump -U -i eth0 -n -s 128 -w "$out.pcap" arp or ip proto 112 2>/dev/null &
         cap=$!
     fi
     # The kill comes right after one of the master's adverts (udp.py kill), so each sample
