@@ -127,9 +127,9 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         return ExitCode::from(1);
     }
     let (nodes, _, _) = keepalived_conf::parse_file(&cli.use_file, &load_options(cli));
-    let accept = crate::setup::written_accept(&nodes);
+    let written = crate::setup::written(&nodes);
     drop(nodes);
-    let mut read = crate::setup::from_loaded(&loaded, &accept, &system);
+    let mut read = crate::setup::from_loaded(&loaded, &written, &system);
     for why in &read.skipped {
         tracing::error!("{why}");
     }
@@ -230,10 +230,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             server: server.clone(),
             port: *port,
             helo: g.smtp_helo.clone(),
-            from: g
-                .email_from
-                .clone()
-                .unwrap_or_else(|| "keepalived@localhost".into()),
+            from: g.email_from.clone().unwrap_or_else(default_email_from),
             to: g.emails.clone(),
             connect_timeout: g.smtp_connect_timeout.unwrap_or(Duration::from_secs(30)),
             router_id: g.router_id.clone().unwrap_or_else(|| {
@@ -352,6 +349,19 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         }
     }
     ExitCode::SUCCESS
+}
+
+/// keepalived's default sender: our user's name at the host name.
+fn default_email_from() -> String {
+    let user = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| "keepalived".into());
+    let host = nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{user}@{host}")
 }
 
 /// `security` for scripts run as `user` (and `group`, else the user's own); `None` when either

@@ -322,21 +322,30 @@ fn smtp_alert(own: Option<bool>, g: &GlobalDefs) -> bool {
     own.or(g.smtp_alert_vrrp).or(g.smtp_alert).unwrap_or(false)
 }
 
-/// `accept` / `no_accept` as written in each vrrp_instance (the last one wins), from the
-/// configuration's block tree. keepalived clears `accept` for VRRPv2 in strict mode and the model
-/// resolves it that way; we honour an `accept` the operator wrote (scenarios 01 and 02 ask for
-/// it), so we need to know what was written.
-pub fn written_accept(nodes: &[keepalived_conf::tree::Node]) -> HashMap<String, bool> {
-    let mut out = HashMap::new();
+/// What an instance says itself, before keepalived's resolution: whether `accept`/`no_accept`
+/// (the last one wins) and `version` were written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    pub accept: Option<bool>,
+    pub version: Option<u8>,
+}
+
+/// [`Written`] for each vrrp_instance of the configuration's block tree. keepalived clears
+/// `accept` for VRRPv2 in strict mode and the model resolves it that way; we honour an `accept`
+/// the operator wrote (scenarios 01 and 02 ask for it), so we need to know what was written.
+pub fn written(nodes: &[keepalived_conf::tree::Node]) -> HashMap<String, Written> {
+    let mut out: HashMap<String, Written> = HashMap::new();
     for n in nodes.iter().filter(|n| n.keyword() == "vrrp_instance") {
         let Some(name) = n.arg(0) else { continue };
+        let w = out.entry(name.text.clone()).or_default();
         for c in n.children() {
             match c.keyword() {
-                "accept" => {
-                    out.insert(name.text.clone(), true);
-                }
-                "no_accept" => {
-                    out.insert(name.text.clone(), false);
+                "accept" => w.accept = Some(true),
+                "no_accept" => w.accept = Some(false),
+                "version" => {
+                    if let Some(v) = c.arg(0).and_then(|v| v.text.parse().ok()) {
+                        w.version = Some(v);
+                    }
                 }
                 _ => {}
             }
@@ -347,13 +356,21 @@ pub fn written_accept(nodes: &[keepalived_conf::tree::Node]) -> HashMap<String, 
 
 /// Builds what the daemon runs from a loaded configuration. Instances keepalived would refuse
 /// (no VRID, no or a missing interface, no VIP where one is required, a clashing VRID) are left
-/// out, each with a line in `skipped`. `accept`: what [`written_accept`] found.
-pub fn from_loaded(loaded: &Loaded, accept: &HashMap<String, bool>, host: &dyn Addresses) -> Setup {
-    from_config(&loaded.config, accept, host)
+/// out, each with a line in `skipped`. `written`: what [`written`] found.
+pub fn from_loaded(
+    loaded: &Loaded,
+    written: &HashMap<String, Written>,
+    host: &dyn Addresses,
+) -> Setup {
+    from_config(&loaded.config, written, host)
 }
 
 /// [`from_loaded`] on the model alone.
-pub fn from_config(cfg: &Config, accept: &HashMap<String, bool>, host: &dyn Addresses) -> Setup {
+pub fn from_config(
+    cfg: &Config,
+    written: &HashMap<String, Written>,
+    host: &dyn Addresses,
+) -> Setup {
     let g = &cfg.global;
     let v = &cfg.vrrp;
     let mut s = Setup {
@@ -407,8 +424,8 @@ pub fn from_config(cfg: &Config, accept: &HashMap<String, bool>, host: &dyn Addr
     let mut taken: HashSet<(u8, bool, Option<String>, Option<IpAddr>)> = HashSet::new();
     for inst in &v.instances {
         let group = group_of.get(inst.name.as_str()).copied();
-        let written = accept.get(&inst.name).copied();
-        match instance(inst, group, written, g, &s, host) {
+        let w = written.get(&inst.name).copied().unwrap_or_default();
+        match instance(inst, group, w, g, &s, host) {
             Ok(i) => {
                 // Two instances with one VRID on one interface and group fight: keepalived refuses
                 // the configuration; we run the first.
@@ -485,7 +502,7 @@ fn tracker(t: &model::Track, initial: TrackerStatus) -> TrackerConfig {
 fn instance(
     inst: &model::Instance,
     group: Option<&model::SyncGroup>,
-    written_accept: Option<bool>,
+    written: Written,
     g: &GlobalDefs,
     s: &Setup,
     host: &dyn Addresses,
@@ -502,7 +519,8 @@ fn instance(
     }
     let strict = inst.strict_mode.unwrap_or(g.vrrp_strict);
     let v6 = inst.family == Some(Family::V6);
-    let version = if v6 || inst.version == 3 {
+    // IPv6 is always version 3; otherwise the instance's own, else global vrrp_version.
+    let version = if v6 || written.version.unwrap_or(g.vrrp_version) == 3 {
         Version::V3
     } else {
         Version::V2
@@ -654,7 +672,7 @@ fn instance(
 
     // Strict mode means no accept unless written (keepalived would clear even a written one for
     // VRRPv2; the scenarios ask us to honour it).
-    let accept = written_accept.unwrap_or(owner || !strict);
+    let accept = written.accept.unwrap_or(owner || !strict);
     let vmac = inst.use_vmac.as_ref().map(|m| {
         m.name
             .clone()
@@ -706,7 +724,7 @@ mod tests {
         let opts = LoadOptions::default();
         let l = load_str("k.conf", text, &opts, &AnyHost);
         let (nodes, _, _) = keepalived_conf::parse_str("k.conf", text, &opts);
-        from_loaded(&l, &written_accept(&nodes), &Fixed)
+        from_loaded(&l, &written(&nodes), &Fixed)
     }
 
     #[test]
@@ -719,7 +737,7 @@ mod tests {
             let opts = LoadOptions::default();
             let l = keepalived_conf::load(&base.join(p), &opts, &AnyHost);
             let (nodes, _, _) = keepalived_conf::parse_file(&base.join(p), &opts);
-            from_loaded(&l, &written_accept(&nodes), &Fixed)
+            from_loaded(&l, &written(&nodes), &Fixed)
         };
         let r = load("01-nginx-pair/node1.conf");
         assert_eq!(r.instances.len(), 1);
@@ -862,5 +880,18 @@ mod tests {
         assert_eq!(a.tracked, [Tracked::Interface("eth1".into())]);
         assert_eq!(s.groups[0].members, [0, 1]);
         assert_eq!(s.groups[0].scripts.master.as_deref(), Some("/bin/true"));
+    }
+
+    #[test]
+    fn global_version_and_strict_apply_unless_the_instance_says_otherwise() {
+        let s = setup(
+            "global_defs {\n vrrp_version 3\n vrrp_strict\n}\n\
+             vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n\
+             vrrp_instance B {\n interface eth0\n version 2\n accept\n virtual_router_id 2\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n",
+        );
+        let (a, b) = (&s.instances[0], &s.instances[1]);
+        assert_eq!((a.cfg.version, a.accept), (Version::V3, false));
+        assert!(a.cfg.strict);
+        assert_eq!((b.cfg.version, b.accept), (Version::V2, true));
     }
 }
