@@ -1865,6 +1865,35 @@ const VERDICTS: &[(&str, i32)] = &[
         "!global_defs {\n enable_script_security\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n",
         5,
     ),
+    // track_bfd against disabled, checker-only and missing bfd_instances (2026-11-22).
+    (
+        "!bfd_instance x {\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.x\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n source_ip 2001:db8::1\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance y {\n neighbor_ip 10.0.0.1\n}\nbfd_instance x {\n neighbor_ip 10.0.0.1\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n vrrp\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        0,
+    ),
+    (
+        "!bfd_instance x {\n neighbor_ip 10.0.0.1\n weight 300\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
 ];
 
 /// Recorded verdicts ours reaches only once `VrrpContext::from_global` (vrrp.rs) returns
@@ -1880,6 +1909,7 @@ const PENDING: &[&str] = &[
     "!global_defs {\n default_interface ethQ\n}\nstatic_ipaddress {\n 10.9.9.9/32\n}\n",
     "!global_defs {\n dynamic_interfaces\n}\nstatic_ipaddress {\n 10.9.9.9/32 dev ethQ\n}\n",
     "!global_defs {\n enable_script_security\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n",
+    "!vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
 ];
 
 fn verdict_text(case: &str) -> String {
