@@ -257,3 +257,50 @@ fn ours_differs_typos_05_every_item_with_its_line() {
     heads.dedup();
     assert_eq!(heads.len(), n, "a diagnostic printed twice:\n{text}");
 }
+
+/// A configuration keepalived cannot run (here an unknown interface in linkbeat_interfaces, which
+/// it refuses outright) is not started: the daemon exits non-zero and its log holds the rendered
+/// diagnostic with its line, even though the instance itself is fine.
+#[test]
+fn unrunnable_configuration_is_refused_at_start() {
+    skip_unless_root!();
+    if under_test_is_keepalived() {
+        eprintln!(
+            "skipped: keepalived-rs behaviour (the exit path of keepalived's parent differs)"
+        );
+        return;
+    }
+    let lan = testbed::Lan::new("ur").unwrap();
+    let host = namespace(&lan);
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("keepalived.conf");
+    std::fs::write(
+        &conf,
+        "linkbeat_interfaces {\n  nosuch0\n}\n\
+         vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 7\n  \
+         virtual_ipaddress {\n    10.77.0.1/24\n  }\n}\n",
+    )
+    .unwrap();
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    let out = Command::new("ip")
+        .args(["netns", "exec", host.netns()])
+        .arg(ours())
+        .args(["-n", "-l", "-G", "-f"])
+        .arg(&conf)
+        .args(["-p", &p("main.pid"), "-r", &p("vrrp.pid")])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let log =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "started anyway:\n{log}");
+    assert!(
+        log.contains("nosuch0") && log.contains(&format!("{}:2:", conf.display())),
+        "no rendered diagnostic:\n{log}"
+    );
+    assert!(log.contains("not starting"), "{log}");
+    assert!(
+        !host.sh("ip -o addr").unwrap().contains("10.77.0.1"),
+        "a VIP was added"
+    );
+}
