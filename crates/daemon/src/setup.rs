@@ -514,8 +514,14 @@ fn instance(
     let Some(interface) = inst.interface.clone() else {
         return Err("no interface".into());
     };
-    if !host.exists(&interface) && !g.dynamic_interfaces {
-        return Err(format!("interface {interface} does not exist"));
+    if !host.exists(&interface) {
+        return Err(if g.dynamic_interfaces {
+            format!(
+                "interface {interface} does not exist (dynamic_interfaces: this build does not wait for it)"
+            )
+        } else {
+            format!("interface {interface} does not exist")
+        });
     }
     let strict = inst.strict_mode.unwrap_or(g.vrrp_strict);
     let v6 = inst.family == Some(Family::V6);

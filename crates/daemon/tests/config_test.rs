@@ -304,3 +304,35 @@ fn unrunnable_configuration_is_refused_at_start() {
         "a VIP was added"
     );
 }
+
+/// `--dump-conf=json` is serde_json of keepalived-conf's model; `--dump-conf` its readable form.
+#[test]
+fn dump_conf_shows_the_resolved_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("keepalived.conf");
+    std::fs::write(
+        &conf,
+        "global_defs {\n  router_id lb1\n}\nvrrp_instance VI_1 {\n  interface eth0\n  \
+         virtual_router_id 7\n  state MASTER\n  virtual_ipaddress {\n    10.77.0.1/24\n  }\n}\n",
+    )
+    .unwrap();
+    let run = |arg: &str| {
+        let out = Command::new(ours())
+            .args([arg, "-f"])
+            .arg(&conf)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let v: serde_json::Value = serde_json::from_str(&run("--dump-conf=json")).unwrap();
+    assert_eq!(v["global"]["router_id"], "lb1");
+    let i = &v["vrrp"]["instances"][0];
+    assert_eq!(i["name"], "VI_1");
+    assert_eq!(i["virtual_router_id"], 7);
+    // Resolved: state MASTER without a priority is the address owner.
+    assert_eq!(i["priority"], 255);
+    let text = run("--dump-conf");
+    assert!(text.contains("router_id: lb1"), "{text}");
+    assert!(text.contains("name: VI_1"), "{text}");
+}
