@@ -1894,6 +1894,27 @@ const VERDICTS: &[(&str, i32)] = &[
         "!bfd_instance x {\n neighbor_ip 10.0.0.1\n weight 300\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
         5,
     ),
+    // script_user and the VRRP scripts that run as it (2026-11-22).
+    (
+        "!global_defs {\n script_user nosuchuser_kt\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!global_defs {\n script_user nosuchuser_kt\n enable_script_security\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        5,
+    ),
+    (
+        "!global_defs {\n script_user root\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        6,
+    ),
+    (
+        "!global_defs {\n script_user root\n enable_script_security\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        0,
+    ),
+    (
+        "!global_defs {\n script_user nosuchuser_kt\n}\nvrrp_script chk {\n script \"/bin/true\"\n user root\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+        6,
+    ),
 ];
 
 /// Recorded verdicts ours reaches only once `VrrpContext::from_global` (vrrp.rs) returns
@@ -1910,6 +1931,12 @@ const PENDING: &[&str] = &[
     "!global_defs {\n dynamic_interfaces\n}\nstatic_ipaddress {\n 10.9.9.9/32 dev ethQ\n}\n",
     "!global_defs {\n enable_script_security\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n",
     "!vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_bfd {\n  x\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+    // Also needs vrrp.rs's check_script_users to treat a script_user whose account is missing
+    // as keepalived's default_user_fail: every script without its own user is removed, even
+    // without script security (keepalived: "Unable to set default user for vrrp script").
+    "!global_defs {\n script_user nosuchuser_kt\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+    "!global_defs {\n script_user nosuchuser_kt\n enable_script_security\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+    "!global_defs {\n script_user root\n enable_script_security\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
 ];
 
 fn verdict_text(case: &str) -> String {
