@@ -267,7 +267,9 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     }
     let nl_for_stop = nl.clone();
     let shell = match LinuxShell::open(nl, &read.instances, &system, true, tx.clone()) {
-        Ok(s) => s.with_garp_interval(read.globals.garp_interval, read.globals.gna_interval),
+        Ok(s) => s
+            .with_garp_interval(read.globals.garp_interval, read.globals.gna_interval)
+            .with_garp_groups(read.globals.garp_groups.clone()),
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::from(1);

@@ -158,6 +158,9 @@ pub struct Globals {
     pub gna_interval: Duration,
     /// keepalived-rs only: `vrrp_vip_lifetime` (`Some(0)`: permanent VIPs, as keepalived).
     pub vip_lifetime: Option<u32>,
+    /// garp_group: per interface, its (GARP, NA) intervals. An interval the group leaves out is
+    /// none at all: keepalived gives the global ones only to interfaces outside any group.
+    pub garp_groups: HashMap<String, (Duration, Duration)>,
 }
 
 /// static_ipaddress, static_routes and static_rules: set at start, removed at stop.
@@ -313,6 +316,7 @@ fn globals(g: &GlobalDefs) -> Globals {
         garp_interval: g.vrrp_garp_interval,
         gna_interval: g.vrrp_gna_interval,
         vip_lifetime: g.vrrp_vip_lifetime,
+        garp_groups: HashMap::new(),
     }
 }
 
@@ -377,6 +381,15 @@ pub fn from_config(
         globals: globals(g),
         ..Setup::default()
     };
+    for grp in &v.garp_groups {
+        let gaps = (
+            grp.garp_interval.unwrap_or_default(),
+            grp.gna_interval.unwrap_or_default(),
+        );
+        for i in &grp.interfaces {
+            s.globals.garp_groups.entry(i.clone()).or_insert(gaps);
+        }
+    }
     for sc in &v.scripts {
         let Some(cmd) = &sc.command else { continue };
         s.scripts.push(ScriptSpec {
@@ -871,12 +884,17 @@ mod tests {
              vrrp_notify_fifo /tmp/f\n vrrp_notify_fifo_script \"/bin/cat\"\n vrrp_vip_lifetime 0\n}\n\
              vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n\
              vrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n\
-             vrrp_sync_group G {\n group {\n A\n B\n }\n notify_master /bin/true\n track_interface {\n eth1\n }\n}\n",
+             vrrp_sync_group G {\n group {\n A\n B\n }\n notify_master /bin/true\n track_interface {\n eth1\n }\n}\n\
+             garp_group {\n garp_interval 0.02\n interface eth1\n}\n",
         );
         let g = &s.globals;
         assert_eq!(g.router_id.as_deref(), Some("r1"));
         assert_eq!(g.smtp_server, Some(("10.0.0.9".into(), 26)));
         assert_eq!(g.garp_interval, Duration::from_millis(500));
+        assert_eq!(
+            g.garp_groups.get("eth1"),
+            Some(&(Duration::from_millis(20), Duration::ZERO))
+        );
         assert_eq!(g.vip_lifetime, Some(0));
         assert_eq!(g.fifos[0].path, "/tmp/f");
         assert_eq!(g.fifos[0].script.as_deref(), Some("/bin/cat"));

@@ -184,6 +184,8 @@ pub struct LinuxShell {
     system: Interfaces,
     garp_interval: Duration,
     gna_interval: Duration,
+    /// garp_group: (GARP, NA) intervals of the interfaces it names, over the global ones.
+    garp_groups: HashMap<String, (Duration, Duration)>,
     /// GARPs still being paced out, per instance (dropped when it leaves MASTER).
     paced: HashMap<usize, AbortHandle>,
     /// VIP valid lifetime (whole seconds, as the kernel counts them); None: permanent VIPs.
@@ -269,6 +271,7 @@ impl LinuxShell {
             system: system.clone(),
             garp_interval: Duration::ZERO,
             gna_interval: Duration::ZERO,
+            garp_groups: HashMap::new(),
             paced: HashMap::new(),
             vip_lifetime: None,
             refresh: HashMap::new(),
@@ -326,6 +329,12 @@ impl LinuxShell {
     /// process is master: a SIGKILLed or hung daemon's VIPs leave by themselves.
     pub fn with_vip_lifetime(mut self, secs: u32) -> Self {
         self.vip_lifetime = Some(secs.max(2));
+        self
+    }
+
+    /// garp_group blocks: per interface, the delay between two GARPs / NAs sent there.
+    pub fn with_garp_groups(mut self, groups: HashMap<String, (Duration, Duration)>) -> Self {
+        self.garp_groups = groups;
         self
     }
 
@@ -464,9 +473,19 @@ impl LinuxShell {
                 continue;
             };
             match a {
-                IpAddr::V4(v4) => out.push((s, garp_frame(mac, v4), self.garp_interval)),
+                IpAddr::V4(v4) => {
+                    let gap = self
+                        .garp_groups
+                        .get(&name)
+                        .map_or(self.garp_interval, |g| g.0);
+                    out.push((s, garp_frame(mac, v4), gap))
+                }
                 IpAddr::V6(v6) => {
-                    out.push((s, na_frame(mac, v6, ipv6_router(&name)), self.gna_interval))
+                    let gap = self
+                        .garp_groups
+                        .get(&name)
+                        .map_or(self.gna_interval, |g| g.1);
+                    out.push((s, na_frame(mac, v6, ipv6_router(&name)), gap))
                 }
             }
         }
