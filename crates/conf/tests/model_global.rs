@@ -1915,6 +1915,13 @@ const VERDICTS: &[(&str, i32)] = &[
         "!global_defs {\n script_user nosuchuser_kt\n}\nvrrp_script chk {\n script \"/bin/true\"\n user root\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
         6,
     ),
+    // script_user and the global scripts (2026-11-22).
+    ("script_user nosuchuser_kt\n startup_script /bin/true", 5),
+    ("script_user nosuchuser_kt\n enable_script_security\n startup_script /bin/true", 5),
+    ("script_user nosuchuser_kt\n notify_fifo /tmp/kt-fz\n notify_fifo_script /bin/cat", 5),
+    ("script_user nosuchuser_kt\n shutdown_script /bin/true root", 6),
+    ("enable_script_security\n startup_script /bin/true", 5),
+    ("enable_script_security\n notify_fifo /tmp/kt-fy\n notify_fifo_script /bin/cat", 5),
 ];
 
 /// Recorded verdicts ours reaches only once `VrrpContext::from_global` (vrrp.rs) returns

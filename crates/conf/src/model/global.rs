@@ -1386,9 +1386,14 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
             let group = n.arg(1).map(|w| w.text.clone());
             if let Some(bad) = unknown_account(&user, group.as_deref()) {
                 r.push(
-                    Diagnostic::error(Some(n.span()), format!("script {bad} does not exist: error setting global script uid/gid"))
-                        .help("create the account, or name an existing one (`script_user USER [GROUP]`)")
-                        .note("keepalived then runs scripts without their own user as nobody it can find: they fail"),
+                    Diagnostic::error(
+                        Some(n.span()),
+                        format!("script {bad} does not exist: error setting global script uid/gid"),
+                    )
+                    .help(
+                        "create the account, or name an existing one (`script_user USER [GROUP]`)",
+                    )
+                    .note("keepalived then drops every script that has no user of its own"),
                 );
             }
             g.script_user = Some(ScriptUser {
@@ -2717,6 +2722,12 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
     // keepalived refuses to fall back to root when that user is missing.
     let default_user_missing =
         g.script_user.is_none() && account_exists(DEFAULT_SCRIPT_USER, false) == Some(false);
+    // A script_user keepalived cannot set fails every script without a user of its own, with
+    // or without script security (its default_user_fail); the script_user line already says so.
+    let script_user_failed = g
+        .script_user
+        .as_ref()
+        .is_some_and(|u| unknown_account(&u.user, u.group.as_deref()).is_some());
     let mut reported_default_user = false;
     let scripts = [
         ("startup_script", g.startup_script.as_ref()),
@@ -2746,6 +2757,8 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
                 );
                 usable[k] = false;
             }
+        } else if script_user_failed {
+            usable[k] = false;
         } else if security && default_user_missing {
             if !reported_default_user {
                 r.push(
