@@ -1917,11 +1917,32 @@ const VERDICTS: &[(&str, i32)] = &[
     ),
     // script_user and the global scripts (2026-11-22).
     ("script_user nosuchuser_kt\n startup_script /bin/true", 5),
-    ("script_user nosuchuser_kt\n enable_script_security\n startup_script /bin/true", 5),
-    ("script_user nosuchuser_kt\n notify_fifo /tmp/kt-fz\n notify_fifo_script /bin/cat", 5),
-    ("script_user nosuchuser_kt\n shutdown_script /bin/true root", 6),
+    (
+        "script_user nosuchuser_kt\n enable_script_security\n startup_script /bin/true",
+        5,
+    ),
+    (
+        "script_user nosuchuser_kt\n notify_fifo /tmp/kt-fz\n notify_fifo_script /bin/cat",
+        5,
+    ),
+    (
+        "script_user nosuchuser_kt\n shutdown_script /bin/true root",
+        6,
+    ),
     ("enable_script_security\n startup_script /bin/true", 5),
-    ("enable_script_security\n notify_fifo /tmp/kt-fy\n notify_fifo_script /bin/cat", 5),
+    (
+        "enable_script_security\n notify_fifo /tmp/kt-fy\n notify_fifo_script /bin/cat",
+        5,
+    ),
+    // script_user and the LVS scripts (2026-11-22).
+    (
+        "!global_defs {\n script_user nosuchuser_kt\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n",
+        5,
+    ),
+    (
+        "!global_defs {\n script_user nosuchuser_kt\n}\nvirtual_server 10.0.0.1 80 {\n quorum_up /bin/true\n real_server 10.0.0.2 80 {\n  TCP_CHECK {\n  }\n }\n}\n",
+        5,
+    ),
 ];
 
 /// Recorded verdicts ours reaches only once `VrrpContext::from_global` (vrrp.rs) returns
@@ -1944,6 +1965,10 @@ const PENDING: &[&str] = &[
     "!global_defs {\n script_user nosuchuser_kt\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
     "!global_defs {\n script_user nosuchuser_kt\n enable_script_security\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
     "!global_defs {\n script_user root\n enable_script_security\n}\nvrrp_script chk {\n script \"/bin/true\"\n}\nvrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n priority 100\n track_script {\n  chk\n }\n virtual_ipaddress {\n  192.168.200.17/24\n }\n}\n",
+    // LVS side: LvsContext has no script_user yet; a script_user whose account is missing drops
+    // the checker/quorum scripts without a user of their own (no SECURITY VIOLATION then).
+    "!global_defs {\n script_user nosuchuser_kt\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }\n}\n",
+    "!global_defs {\n script_user nosuchuser_kt\n}\nvirtual_server 10.0.0.1 80 {\n quorum_up /bin/true\n real_server 10.0.0.2 80 {\n  TCP_CHECK {\n  }\n }\n}\n",
 ];
 
 fn verdict_text(case: &str) -> String {
