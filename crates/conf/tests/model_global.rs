@@ -1077,6 +1077,10 @@ fn contexts_for_the_other_models() {
     assert_eq!(v.bfd_names, Some(Vec::new()));
     assert_eq!(global::ip_context(&l.config).default_interface, "eth0");
     assert!(!global::lvs_context(&l.config).script_security);
+    assert!(!g(&l).script_user_missing());
+    assert!(!g(&global("script_user root root")).script_user_missing());
+    assert!(g(&global("script_user nosuchuser_kt")).script_user_missing());
+    assert!(g(&global("script_user root nosuchgroup_kt")).script_user_missing());
 }
 
 #[test]

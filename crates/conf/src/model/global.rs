@@ -454,6 +454,15 @@ impl GlobalDefs {
             .unwrap_or(DEFAULT_SCRIPT_USER)
     }
 
+    /// Whether `script_user` names a user or group this host's /etc/passwd or /etc/group lacks:
+    /// keepalived then removes every script that has no user of its own (VRRP, checker and
+    /// global ones alike), with or without script security.
+    pub fn script_user_missing(&self) -> bool {
+        self.script_user
+            .as_ref()
+            .is_some_and(|u| unknown_account(&u.user, u.group.as_deref()).is_some())
+    }
+
     /// Delay of the second gratuitous ARP burst after a lower-priority advert.
     pub fn garp_lower_prio_delay(&self) -> Duration {
         self.vrrp_garp_lower_prio_delay
@@ -2724,10 +2733,7 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
         g.script_user.is_none() && account_exists(DEFAULT_SCRIPT_USER, false) == Some(false);
     // A script_user keepalived cannot set fails every script without a user of its own, with
     // or without script security (its default_user_fail); the script_user line already says so.
-    let script_user_failed = g
-        .script_user
-        .as_ref()
-        .is_some_and(|u| unknown_account(&u.user, u.group.as_deref()).is_some());
+    let script_user_failed = g.script_user_missing();
     let mut reported_default_user = false;
     let scripts = [
         ("startup_script", g.startup_script.as_ref()),
