@@ -57,6 +57,8 @@ pub struct Scripts {
     pub generic: Option<String>,
     /// `notify_master_rx_lower_pri` and friends are not handled yet.
     pub smtp_alert: bool,
+    /// Commands written with their own `USER [GROUP]`: the uid and gid to run them as, by line.
+    pub run_as: std::collections::HashMap<String, (u32, u32)>,
 }
 
 /// Who scripts run as (`script_user`), and whether script security is enforced.
@@ -364,7 +366,10 @@ impl Notifier {
         while self.mails.try_join_next().is_some() {}
         let scripts = self.scripts.get(n.name).cloned().unwrap_or_default();
         for (line, extra) in scripts.commands(n) {
-            let sec = self.security.clone();
+            let mut sec = self.security.clone();
+            if let Some(&(uid, gid)) = scripts.run_as.get(&line) {
+                (sec.uid, sec.gid) = (Some(uid), Some(gid));
+            }
             let limit = self.limit;
             self.running.spawn(async move {
                 match run_script(&line, &extra, &sec, limit).await {

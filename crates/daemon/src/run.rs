@@ -372,14 +372,10 @@ fn run_as(
     security: &crate::notify::ScriptSecurity,
     (user, group): &(String, Option<String>),
 ) -> Option<crate::notify::ScriptSecurity> {
-    let u = nix::unistd::User::from_name(user).ok().flatten()?;
-    let gid = match group {
-        Some(g) => nix::unistd::Group::from_name(g).ok().flatten()?.gid,
-        None => u.gid,
-    };
+    let (uid, gid) = crate::setup::ids(user, group.as_deref())?;
     Some(crate::notify::ScriptSecurity {
-        uid: Some(u.uid.as_raw()),
-        gid: Some(gid.as_raw()),
+        uid: Some(uid),
+        gid: Some(gid),
         ..security.clone()
     })
 }

@@ -273,8 +273,53 @@ fn rule_line(r: &Rule) -> RuleLine {
     }
 }
 
-fn line(c: &Option<Command>) -> Option<String> {
-    c.as_ref().map(|c| c.line.clone())
+/// uid and gid of `user` (and `group`, else the user's own); `None` when either is unknown.
+pub fn ids(user: &str, group: Option<&str>) -> Option<(u32, u32)> {
+    let u = nix::unistd::User::from_name(user).ok().flatten()?;
+    let gid = match group {
+        Some(g) => nix::unistd::Group::from_name(g).ok().flatten()?.gid,
+        None => u.gid,
+    };
+    Some((u.uid.as_raw(), gid.as_raw()))
+}
+
+/// The notify commands of an instance or group as the notifier runs them. A command written with
+/// a user that does not exist is dropped, as keepalived drops it.
+fn scripts(
+    cmds: [&Option<Command>; 5],
+    smtp_alert: bool,
+    owner: &str,
+    skipped: &mut Vec<String>,
+) -> Scripts {
+    let mut run_as = HashMap::new();
+    let mut keep = |c: &Option<Command>| -> Option<String> {
+        let c = c.as_ref()?;
+        if let Some(u) = &c.user {
+            match ids(u, c.group.as_deref()) {
+                Some(id) => {
+                    run_as.insert(c.line.clone(), id);
+                }
+                None => {
+                    skipped.push(format!(
+                        "({owner}) notify `{}` not run: user {u} or its group does not exist",
+                        c.line
+                    ));
+                    return None;
+                }
+            }
+        }
+        Some(c.line.clone())
+    };
+    let [master, backup, fault, stop, generic] = cmds;
+    Scripts {
+        master: keep(master),
+        backup: keep(backup),
+        fault: keep(fault),
+        stop: keep(stop),
+        generic: keep(generic),
+        smtp_alert,
+        run_as,
+    }
 }
 
 fn user_of(user: &Option<String>, group: &Option<String>) -> Option<(String, Option<String>)> {
@@ -482,14 +527,18 @@ pub fn from_config(
         s.groups.push(GroupSetup {
             name: grp.name.clone(),
             members,
-            scripts: Scripts {
-                master: line(&grp.notify_master),
-                backup: line(&grp.notify_backup),
-                fault: line(&grp.notify_fault),
-                stop: line(&grp.notify_stop),
-                generic: line(&grp.notify),
-                smtp_alert: smtp_alert(grp.smtp_alert, g),
-            },
+            scripts: scripts(
+                [
+                    &grp.notify_master,
+                    &grp.notify_backup,
+                    &grp.notify_fault,
+                    &grp.notify_stop,
+                    &grp.notify,
+                ],
+                smtp_alert(grp.smtp_alert, g),
+                &grp.name,
+                &mut s.skipped,
+            ),
         });
     }
     let default_if = g.default_interface().to_string();
@@ -692,6 +741,22 @@ fn instance(
     // Strict mode means no accept unless written (keepalived would clear even a written one for
     // VRRPv2; the scenarios ask us to honour it).
     let accept = written.accept.unwrap_or(owner || !strict);
+    let mut dropped = Vec::new();
+    let notify = scripts(
+        [
+            &inst.notify_master,
+            &inst.notify_backup,
+            &inst.notify_fault,
+            &inst.notify_stop,
+            &inst.notify,
+        ],
+        smtp_alert(inst.smtp_alert, g),
+        n,
+        &mut dropped,
+    );
+    for d in dropped {
+        tracing::warn!("{d}");
+    }
     let vmac = inst.use_vmac.as_ref().map(|m| {
         m.name
             .clone()
@@ -704,14 +769,7 @@ fn instance(
         excluded,
         routes,
         rules,
-        scripts: Scripts {
-            master: line(&inst.notify_master),
-            backup: line(&inst.notify_backup),
-            fault: line(&inst.notify_fault),
-            stop: line(&inst.notify_stop),
-            generic: line(&inst.notify),
-            smtp_alert: smtp_alert(inst.smtp_alert, g),
-        },
+        scripts: notify,
         track_scripts,
         tracked,
         accept,
@@ -904,6 +962,18 @@ mod tests {
         assert_eq!(a.tracked, [Tracked::Interface("eth1".into())]);
         assert_eq!(s.groups[0].members, [0, 1]);
         assert_eq!(s.groups[0].scripts.master.as_deref(), Some("/bin/true"));
+    }
+
+    #[test]
+    fn notify_with_its_own_user() {
+        let s = setup(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n\
+             notify_master \"/bin/true m\" root root\n notify_backup /bin/true\n}\n",
+        );
+        let sc = &s.instances[0].scripts;
+        assert_eq!(sc.master.as_deref(), Some("/bin/true m"));
+        assert_eq!(sc.run_as.get("/bin/true m"), Some(&(0, 0)));
+        assert!(!sc.run_as.contains_key("/bin/true"));
     }
 
     #[test]
