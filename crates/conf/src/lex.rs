@@ -274,7 +274,13 @@ pub(crate) fn brace_split(t: &mut Text) -> Option<Text> {
         return None;
     }
     let mut rest = t.slice(at + skip, b.len());
-    let keep = rest.len() - rest.bytes.iter().rev().take_while(|c| is_blank(**c)).count();
+    let keep = rest.len()
+        - rest
+            .bytes
+            .iter()
+            .rev()
+            .take_while(|c| is_blank(**c))
+            .count();
     rest.truncate(keep);
     t.truncate(at + skip);
     let keep = t.len() - t.bytes.iter().rev().take_while(|c| is_blank(**c)).count();

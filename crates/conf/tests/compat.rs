@@ -281,9 +281,10 @@ fn missing_main_file() {
         "missing main file: ours exits {}, keepalived 2.2.7 exits 0",
         loaded.exit_code()
     );
-    if is_root() && keepalived_installed() {
-        if let Some(ns) = Netns::new() {
-            assert_eq!(ns.keepalived_t(&path), 0, "keepalived -t on a missing file");
-        }
+    if is_root()
+        && keepalived_installed()
+        && let Some(ns) = Netns::new()
+    {
+        assert_eq!(ns.keepalived_t(&path), 0, "keepalived -t on a missing file");
     }
 }
