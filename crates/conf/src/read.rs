@@ -179,10 +179,38 @@ impl<'d> Reader<'d> {
         }
     }
 
-    /// One of a fixed set of words (case-insensitive), with a suggestion when it is a typo.
+    /// One of a fixed set of words, written exactly (keepalived compares most such values with
+    /// strcmp), with a suggestion when it is a typo or a different case.
     pub fn choice<'k>(&mut self, node: &Node, i: usize, choices: &[&'k str]) -> Option<&'k str> {
+        self.choice_with(node, i, choices, false)
+    }
+
+    /// [`Reader::choice`] for the few values keepalived compares without case (`protocol`).
+    pub fn choice_any_case<'k>(
+        &mut self,
+        node: &Node,
+        i: usize,
+        choices: &[&'k str],
+    ) -> Option<&'k str> {
+        self.choice_with(node, i, choices, true)
+    }
+
+    fn choice_with<'k>(
+        &mut self,
+        node: &Node,
+        i: usize,
+        choices: &[&'k str],
+        any_case: bool,
+    ) -> Option<&'k str> {
         let w = self.word(node, i, "a value")?;
-        if let Some(c) = choices.iter().find(|c| c.eq_ignore_ascii_case(&w.text)) {
+        let same = |c: &&&str| {
+            if any_case {
+                c.eq_ignore_ascii_case(&w.text)
+            } else {
+                **c == w.text
+            }
+        };
+        if let Some(c) = choices.iter().find(same) {
             return Some(c);
         }
         let mut d = Diagnostic::error(
@@ -194,7 +222,11 @@ impl<'d> Reader<'d> {
                 choices.join(", ")
             ),
         );
-        if let Some(s) = nearest(&w.text.to_ascii_uppercase(), choices.iter().copied())
+        if let Some(c) = choices.iter().find(|c| c.eq_ignore_ascii_case(&w.text)) {
+            d = d.help(format!(
+                "did you mean `{c}`? keepalived reads this value case-sensitively"
+            ));
+        } else if let Some(s) = nearest(&w.text.to_ascii_uppercase(), choices.iter().copied())
             .or_else(|| nearest(&w.text, choices.iter().copied()))
         {
             d = d.help(format!("did you mean `{s}`?"));

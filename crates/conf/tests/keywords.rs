@@ -63,7 +63,6 @@ fn fixture_lists_every_block() {
 }
 
 #[test]
-#[ignore = "until the model lands"]
 fn model_reads_every_manpage_keyword() {
     let model = keepalived_conf::model::all_keywords();
     let mut missing = Vec::new();

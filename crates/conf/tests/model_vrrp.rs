@@ -1673,6 +1673,9 @@ fn scenarios_01_to_03_vrrp_blocks_are_clean() {
             })
             // keepalived -t exits 6 on these files: scripts without enable_script_security.
             .filter(|d| !matches!(d.severity, Severity::Advice | Severity::Security))
+            // 01 and 02 set vrrp_strict and keepalived -t exits 5 on them for its strict-mode
+            // rules (state MASTER below 255, authentication): the next test pins those.
+            .filter(|d| !d.message.contains("strict mode"))
             .map(describe)
             .collect();
         assert!(ours.is_empty(), "{f}:\n{}", ours.join("\n"));

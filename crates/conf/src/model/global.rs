@@ -475,19 +475,23 @@ impl GlobalDefs {
             .unwrap_or(self.vrrp_garp_master_repeat)
     }
 
-    /// Whether VRRP alerts are mailed (`smtp_alert_vrrp`, else `smtp_alert`, else whether an
-    /// SMTP server is configured).
+    /// Whether VRRP instances and sync groups without their own `smtp_alert` mail alerts:
+    /// `smtp_alert_vrrp`, else `smtp_alert`, else off (keepalived 2.2.7's default).
     pub fn vrrp_alerts(&self) -> bool {
-        self.smtp_alert_vrrp
-            .or(self.smtp_alert)
-            .unwrap_or(self.smtp_server.is_some())
+        self.smtp_alert_vrrp.or(self.smtp_alert).unwrap_or(false)
     }
 
-    /// Whether checker alerts are mailed, likewise.
+    /// Whether virtual servers without their own `smtp_alert` mail alerts:
+    /// `smtp_alert_checker`, else `smtp_alert`, else off.
     pub fn checker_alerts(&self) -> bool {
-        self.smtp_alert_checker
-            .or(self.smtp_alert)
-            .unwrap_or(self.smtp_server.is_some())
+        self.smtp_alert_checker.or(self.smtp_alert).unwrap_or(false)
+    }
+
+    /// Whether real servers without their own `smtp_alert` mail alerts: as
+    /// [`GlobalDefs::checker_alerts`] but on when nothing is set (keepalived keeps this
+    /// inconsistent default for backward compatibility).
+    pub fn real_server_alerts(&self) -> bool {
+        self.smtp_alert_checker.or(self.smtp_alert).unwrap_or(true)
     }
 
     /// The notify FIFO scripts the VRRP process runs (keepalived checks them with the VRRP
@@ -2699,6 +2703,7 @@ pub fn vrrp_context(cfg: &Config) -> super::vrrp::VrrpContext {
         dynamic_interfaces: g.dynamic_interfaces,
         script_security: g.enable_script_security,
         script_user: g.script_user.as_ref().map(|u| u.user.clone()),
+        script_user_missing: g.script_user_missing(),
         vrrp_version: g.vrrp_version,
         bfd_names: Some(cfg.bfd.vrrp_names()),
     }
@@ -2717,6 +2722,7 @@ pub fn ip_context(cfg: &Config) -> super::ip::IpContext {
 pub fn lvs_context(cfg: &Config) -> super::lvs::LvsContext {
     super::lvs::LvsContext {
         script_security: cfg.global.enable_script_security,
+        script_user_missing: cfg.global.script_user_missing(),
     }
 }
 

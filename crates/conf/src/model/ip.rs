@@ -614,9 +614,8 @@ impl Default for IpContext {
 
 impl IpContext {
     /// The context from the configuration's global_defs.
-    // TODO(lead): map cfg.global.{dynamic_interfaces, default_interface} once global.rs lands.
-    pub fn from_global(_cfg: &Config) -> IpContext {
-        IpContext::default()
+    pub fn from_global(cfg: &Config) -> IpContext {
+        super::global::ip_context(cfg)
     }
 }
 

@@ -1435,7 +1435,7 @@ fn read_vs_keyword(n: &Node, r: &mut Reader<'_>, vs: &mut VirtualServer) {
             }
         }
         "protocol" => {
-            if let Some(p) = r.choice(n, 0, &["TCP", "UDP", "SCTP"]) {
+            if let Some(p) = r.choice_any_case(n, 0, &["TCP", "UDP", "SCTP"]) {
                 vs.protocol = Some(match p {
                     "TCP" => Protocol::Tcp,
                     "UDP" => Protocol::Udp,
@@ -2739,13 +2739,15 @@ pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
 pub struct LvsContext {
     /// `enable_script_security`.
     pub script_security: bool,
+    /// `script_user` names an account this host lacks: scripts without a user of their own are
+    /// dropped (keepalived cannot set their default user).
+    pub script_user_missing: bool,
 }
 
 impl LvsContext {
     /// The context from the configuration's global_defs.
-    // TODO(lead): map cfg.global.enable_script_security once global_defs is modelled.
-    pub fn from_global(_cfg: &Config) -> LvsContext {
-        LvsContext::default()
+    pub fn from_global(cfg: &Config) -> LvsContext {
+        super::global::lvs_context(cfg)
     }
 }
 
@@ -2796,7 +2798,9 @@ fn check_scripts(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx: &L
             return;
         };
         let prog = c.program();
-        let problem = missing_account(c).or_else(|| {
+        let userless = (c.user.is_none() && ctx.script_user_missing)
+            .then(|| "no user of its own and script_user cannot be set".to_string());
+        let problem = missing_account(c).or(userless).or_else(|| {
             (prog.is_empty() || !sys.program_exists(&prog))
                 .then(|| format!("program `{prog}` does not exist"))
         });
@@ -2834,6 +2838,20 @@ fn check_scripts(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx: &L
                             ),
                         )
                         .help("name an existing user (and group) after `user`"),
+                    );
+                    return false;
+                }
+                if m.command.user.is_none() && ctx.script_user_missing {
+                    r.push(
+                        Diagnostic::advice(
+                            Some(m.command.span),
+                            format!(
+                                "misc checker script '{}' has no user of its own and script_user cannot be set",
+                                m.command.line
+                            ),
+                        )
+                        .help("fix `script_user` in global_defs or give `user` to this MISC_CHECK")
+                        .note("keepalived removes this checker"),
                     );
                     return false;
                 }

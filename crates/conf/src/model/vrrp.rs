@@ -816,16 +816,8 @@ where
     T: TryFrom<i64> + Into<i64> + Copy + std::fmt::Display,
 {
     let Some(w) = node.arg(i) else {
-        r.push(
-            Diagnostic::error(
-                Some(node.line_span()),
-                format!("`{}` needs a number", node.keyword()),
-            )
-            .help(format!(
-                "write `{} N` with N from {min} to {max}",
-                node.keyword()
-            )),
-        );
+        // keepalived stops reading at a keyword without its value.
+        r.str(node, i, &format!("a number from {min} to {max}"));
         return None;
     };
     let msg = match w.text.parse::<i64>() {
@@ -855,10 +847,7 @@ fn secs_in(
     instead: &str,
 ) -> Option<Duration> {
     let Some(w) = node.arg(i) else {
-        r.push(Diagnostic::error(
-            Some(node.line_span()),
-            format!("`{}` needs a time in seconds", node.keyword()),
-        ));
+        r.str(node, i, "a time in seconds");
         return None;
     };
     let v = w.text.parse::<f64>().ok().filter(|v| v.is_finite());
@@ -2635,6 +2624,9 @@ pub struct VrrpContext {
     pub script_security: bool,
     /// `script_user` (global default user of scripts).
     pub script_user: Option<String>,
+    /// `script_user` names an account this host lacks: keepalived then removes every script
+    /// without a user of its own, with or without script security.
+    pub script_user_missing: bool,
     /// `vrrp_version` (default 2).
     pub vrrp_version: u8,
     /// bfd_instance names (for track_bfd); `None` when unknown (no check).
@@ -2648,6 +2640,7 @@ impl Default for VrrpContext {
             dynamic_interfaces: false,
             script_security: false,
             script_user: None,
+            script_user_missing: false,
             vrrp_version: 2,
             bfd_names: None,
         }
@@ -2656,11 +2649,8 @@ impl Default for VrrpContext {
 
 impl VrrpContext {
     /// The context from the configuration's global_defs.
-    // TODO(lead): map cfg.global.{vrrp_strict, dynamic_interfaces, enable_script_security,
-    // script_user, vrrp_version} and cfg.bfd's bfd_instance names (Some(vec![]) when there are
-    // none: keepalived then reports every track_bfd) here once those modules land.
-    pub fn from_global(_cfg: &Config) -> VrrpContext {
-        VrrpContext::default()
+    pub fn from_global(cfg: &Config) -> VrrpContext {
+        super::global::vrrp_context(cfg)
     }
 }
 
@@ -3006,6 +2996,16 @@ fn check_script_users(r: &mut Reader<'_>, vrrp: &mut Vrrp, ctx: &VrrpContext) ->
             );
         }
     };
+    let userless = |r: &mut Reader<'_>, span: Span, what: &str| {
+        r.push(
+            Diagnostic::advice(
+                Some(span),
+                format!("{what} has no user of its own and script_user cannot be set"),
+            )
+            .help("fix `script_user` in global_defs or give a user to this script")
+            .note("keepalived removes it"),
+        );
+    };
     let mut removed = Vec::new();
     vrrp.scripts.retain(|s| {
         let span = s.command.as_ref().map(|c| c.span).unwrap_or(s.span);
@@ -3019,6 +3019,10 @@ fn check_script_users(r: &mut Reader<'_>, vrrp: &mut Vrrp, ctx: &VrrpContext) ->
                 removed.push(s.name.clone());
                 return false;
             }
+        } else if ctx.script_user_missing {
+            userless(r, span, &format!("vrrp_script {}", s.name));
+            removed.push(s.name.clone());
+            return false;
         } else if default_missing {
             report_default(r, span);
             removed.push(s.name.clone());
@@ -3063,6 +3067,9 @@ fn check_script_users(r: &mut Reader<'_>, vrrp: &mut Vrrp, ctx: &VrrpContext) ->
                 );
                 *slot = None;
             }
+        } else if ctx.script_user_missing {
+            userless(r, cmd.span, &format!("notify script {}", cmd.line));
+            *slot = None;
         } else if default_missing {
             report_default(r, cmd.span);
             *slot = None;
