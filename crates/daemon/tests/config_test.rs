@@ -12,28 +12,9 @@ use std::process::{Command, Stdio};
 use common::{ours, real_keepalived_present, under_test_is_keepalived};
 use testbed::skip_unless_root;
 
-/// Corpus files where keepalived-conf's verdict still differs from keepalived 2.2.7's: the model
-/// is being finished by others. Each is reported (not failed) until it agrees; then remove it.
-const KNOWN_MISMATCHES: &[&str] = &[
-    // The VRRP and static-address checks do not see global_defs yet (VrrpContext::from_global and
-    // IpContext::from_global are stubs): dynamic_interfaces, enable_script_security, script_user,
-    // vrrp_strict, default_interface and the bfd_instance names are taken as unset.
-    "edge-missing-interface-dynamic.conf",
-    "edge-quoted-strings.conf",
-    "err-static-addr-no-if.conf",
-    "err-strict-mode.conf",
-    "err-undefined-bfd.conf",
-    "err-weight-range.conf",
-    "lvs-all.conf",
-    "man-track-script-no-reverse.conf",
-    "pre-params.conf",
-    "vrrp-instance-all.conf",
-    "vrrp-script.conf",
-    "vrrp-sync-group.conf",
-    // `priority` without its value: keepalived 2.2.7 stops reading (exit 2); the model reports an
-    // error and carries on (exit 5).
-    "err-missing-parameter.conf",
-];
+/// Corpus files where keepalived-conf's verdict is known to differ from keepalived 2.2.7's; each is
+/// reported, not failed, until it agrees. None today: every corpus verdict matches.
+const KNOWN_MISMATCHES: &[&str] = &[];
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../conf/tests/corpus")
