@@ -126,9 +126,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         );
         return ExitCode::from(1);
     }
-    let (nodes, _, _) = keepalived_conf::parse_file(&cli.use_file, &load_options(cli));
-    let written = crate::setup::written(&nodes);
-    drop(nodes);
+    let written = crate::setup::written(&loaded.config);
     let mut read = crate::setup::from_loaded(&loaded, &written, &system);
     for why in &read.skipped {
         tracing::error!("{why}");

@@ -379,25 +379,18 @@ pub struct Written {
     pub version: Option<u8>,
 }
 
-/// [`Written`] for each vrrp_instance of the configuration's block tree. keepalived clears
+/// [`Written`] for each vrrp_instance, from the model's as-written fields. keepalived clears
 /// `accept` for VRRPv2 in strict mode and the model resolves it that way; we honour an `accept`
 /// the operator wrote (scenarios 01 and 02 ask for it), so we need to know what was written.
-pub fn written(nodes: &[keepalived_conf::tree::Node]) -> HashMap<String, Written> {
+pub fn written(cfg: &Config) -> HashMap<String, Written> {
     let mut out: HashMap<String, Written> = HashMap::new();
-    for n in nodes.iter().filter(|n| n.keyword() == "vrrp_instance") {
-        let Some(name) = n.arg(0) else { continue };
-        let w = out.entry(name.text.clone()).or_default();
-        for c in n.children() {
-            match c.keyword() {
-                "accept" => w.accept = Some(true),
-                "no_accept" => w.accept = Some(false),
-                "version" => {
-                    if let Some(v) = c.arg(0).and_then(|v| v.text.parse().ok()) {
-                        w.version = Some(v);
-                    }
-                }
-                _ => {}
-            }
+    for i in &cfg.vrrp.instances {
+        let w = out.entry(i.name.clone()).or_default();
+        if i.accept_as_written.is_some() {
+            w.accept = i.accept_as_written;
+        }
+        if i.version_as_written.is_some() {
+            w.version = i.version_as_written;
         }
     }
     out
@@ -800,21 +793,17 @@ mod tests {
     fn setup(text: &str) -> Setup {
         let opts = LoadOptions::default();
         let l = load_str("k.conf", text, &opts, &AnyHost);
-        let (nodes, _, _) = keepalived_conf::parse_str("k.conf", text, &opts);
-        from_loaded(&l, &written(&nodes), &Fixed)
+        from_loaded(&l, &written(&l.config), &Fixed)
     }
 
     #[test]
     fn reads_the_scenarios() {
-        let base = std::path::Path::new("/work/shared/scenarios");
-        if !base.exists() {
-            return;
-        }
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../conf/tests/fixtures/scenarios");
         let load = |p: &str| {
             let opts = LoadOptions::default();
             let l = keepalived_conf::load(&base.join(p), &opts, &AnyHost);
-            let (nodes, _, _) = keepalived_conf::parse_file(&base.join(p), &opts);
-            from_loaded(&l, &written(&nodes), &Fixed)
+            from_loaded(&l, &written(&l.config), &Fixed)
         };
         let r = load("01-nginx-pair/node1.conf");
         assert_eq!(r.instances.len(), 1);

@@ -132,7 +132,8 @@ fn corpus_exit_codes_match_keepalived() {
 }
 
 fn typos_file() -> PathBuf {
-    PathBuf::from("/work/shared/scenarios/05-typos/node1.conf")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../conf/tests/fixtures/scenarios/05-typos/node1.conf")
 }
 
 /// 05-typos/EXPECT.md item by item: its line in node1.conf and words the diagnostic's message or

@@ -406,6 +406,11 @@ pub struct Instance {
     pub rules: Vec<Rule>,
     /// `accept`/`no_accept`. Resolved: true unless strict (or owner).
     pub accept: Option<bool>,
+    /// `accept`/`no_accept` as written (the last one wins), before keepalived's resolution
+    /// (which clears `accept` for VRRPv2 in strict mode; the daemon honours a written one).
+    pub accept_as_written: Option<bool>,
+    /// `version` as written in the instance (when keepalived accepted the line).
+    pub version_as_written: Option<u8>,
     /// `nopreempt` (`preempt` clears it).
     pub nopreempt: bool,
     /// 0..=1000 s.
@@ -488,6 +493,8 @@ impl Instance {
             routes: Vec::new(),
             rules: Vec::new(),
             accept: None,
+            accept_as_written: None,
+            version_as_written: None,
             nopreempt: false,
             preempt_delay: Duration::ZERO,
             skip_check_adv_addr: None,
@@ -2154,6 +2161,7 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                         );
                     } else {
                         inst.version = v;
+                        inst.version_as_written = Some(v);
                     }
                 }
             }
@@ -2230,8 +2238,14 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                     }
                 }
             }
-            "accept" => inst.accept = Some(true),
-            "no_accept" => inst.accept = Some(false),
+            "accept" => {
+                inst.accept = Some(true);
+                inst.accept_as_written = Some(true);
+            }
+            "no_accept" => {
+                inst.accept = Some(false);
+                inst.accept_as_written = Some(false);
+            }
             "skip_check_adv_addr" => {
                 if let Some(b) = bool_arg(r, c, 0) {
                     // keepalived sets the flag whatever the value (a quirk of 2.2.7).
