@@ -86,13 +86,19 @@ fn rss_kib() -> u64 {
 
 /// The kernel's floor: the same connects, blocking, from one thread, paced to n per second,
 /// with no runtime at all. What this costs is what any checker must pay on loopback.
-fn floor_loop(n: usize, secs: u64) {
+/// `rst`: close with SO_LINGER {on, 0} as TCP_CHECK does; otherwise a plain close (FIN).
+fn floor_loop(n: usize, secs: u64, rst: bool) {
     let (c0, t0) = (cpu(), Instant::now());
     let mut done = 0u64;
     for s in 0..secs {
         let tick = t0 + Duration::from_secs(s);
         for i in 0..n {
-            let _ = std::net::TcpStream::connect_timeout(&tcp_addr(i), Duration::from_secs(1));
+            if let Ok(s) =
+                std::net::TcpStream::connect_timeout(&tcp_addr(i), Duration::from_secs(1))
+                && rst
+            {
+                let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
+            }
             done += 1;
         }
         if let Some(rest) = (tick + Duration::from_secs(1)).checked_duration_since(Instant::now()) {
@@ -102,7 +108,8 @@ fn floor_loop(n: usize, secs: u64) {
     let (c1, t1) = (cpu(), Instant::now());
     let wall = (t1 - t0).as_secs_f64();
     println!(
-        "floor: {done} blocking connects ({:.0}/s): user {:.2} s/min, kernel {:.2} s/min",
+        "floor ({} close): {done} blocking connects ({:.0}/s): user {:.2} s/min, kernel {:.2} s/min",
+        if rst { "RST" } else { "FIN" },
         done as f64 / wall,
         (c1.0 - c0.0).as_secs_f64() / wall * 60.0,
         (c1.1 - c0.1).as_secs_f64() / wall * 60.0
@@ -144,7 +151,11 @@ fn main() {
         assert_eq!(line.trim(), "ready");
     }
     if floor {
-        floor_loop(n, secs);
+        floor_loop(
+            n,
+            secs,
+            std::env::var("FLOOR_CLOSE").as_deref() != Ok("fin"),
+        );
         let _ = child.kill();
         let _ = child.wait();
         return;

@@ -195,6 +195,45 @@ pub(crate) async fn tcp_connect(
     }
 }
 
+/// Connect TCP within `timeout` and return the bare socket: TCP_CHECK needs no stream.
+///
+/// A second connect() right after the first's EINPROGRESS reports whether the handshake has
+/// already completed, which it has when the server is on this host (loopback runs both ends
+/// of the handshake inside the first call). Only a connection still in progress is handed to
+/// the runtime's poller, so a local server costs no epoll registration, no SO_ERROR read and
+/// no wake-up; a remote one costs one cheap EALREADY more than the plain path.
+pub(crate) async fn tcp_connect_bare(
+    dst: SocketAddr,
+    co: &ConnectOptions,
+    timeout: Duration,
+) -> Result<Socket, String> {
+    let s = prepared(dst, co, Type::STREAM, SockProto::TCP).map_err(|e| e.to_string())?;
+    let dst_sa = socket2::SockAddr::from(dst);
+    let failed = |e: std::io::Error| format!("Error connecting: {e}");
+    match s.connect(&dst_sa) {
+        Ok(()) => return Ok(s),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return Err(failed(e)),
+    }
+    match s.connect(&dst_sa) {
+        Ok(()) => return Ok(s),
+        Err(e) if e.raw_os_error() == Some(libc::EISCONN) => return Ok(s),
+        Err(e) if e.raw_os_error() == Some(libc::EALREADY) => {}
+        Err(e) => return Err(failed(e)),
+    }
+    let stream = TcpStream::from_std(std::net::TcpStream::from(s)).map_err(|e| e.to_string())?;
+    match tokio::time::timeout(timeout, stream.writable()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(failed(e)),
+        Err(_) => return Err("Timeout connecting".into()),
+    }
+    if let Some(e) = stream.take_error().map_err(failed)? {
+        return Err(failed(e));
+    }
+    let std = stream.into_std().map_err(|e| e.to_string())?;
+    Ok(Socket::from(std))
+}
+
 /// A connected UDP socket with the common options.
 pub(crate) fn udp_connect(dst: SocketAddr, co: &ConnectOptions) -> std::io::Result<UdpSocket> {
     let s = prepared(dst, co, Type::DGRAM, SockProto::UDP)?;
