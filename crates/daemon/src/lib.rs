@@ -8,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod genhash;
 pub mod log;
+pub mod lvs;
 pub mod notify;
 pub mod pidfile;
 pub mod probe;

@@ -35,6 +35,8 @@ struct Line {
     at: SystemTime,
     level: Level,
     text: String,
+    /// The checker side's lines keep keepalived's ident of its checker process.
+    ident: Option<&'static str>,
 }
 
 /// Counts lines lost to a full queue; shared by the layer and the stats dump.
@@ -95,6 +97,7 @@ impl<S: Subscriber> Layer<S> for QueueLayer {
             at: SystemTime::now(),
             level: *meta.level(),
             text: f.message,
+            ident: (meta.target() == crate::lvs::LOG_TARGET).then_some(crate::lvs::LOG_TARGET),
         };
         self.pending.fetch_add(1, Ordering::Relaxed);
         match self.tx.try_send(line) {
@@ -181,6 +184,7 @@ fn write_loop(
                     "{} log lines dropped: the log output is too slow",
                     lost - reported
                 ),
+                ident: None,
             };
             reported = lost;
             emit(&note, &opts, pid, &mut syslog, &mut file);
@@ -216,7 +220,7 @@ fn emit(
         let msg = format!(
             "<{pri}>{} {}[{pid}]: {}",
             syslog_time(line.at),
-            opts.ident,
+            line.ident.unwrap_or(&opts.ident),
             line.text
         );
         s.send(msg.as_bytes());

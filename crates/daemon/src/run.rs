@@ -131,6 +131,24 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     for why in &read.skipped {
         tracing::error!("{why}");
     }
+    // keepalived's checker process, in this runtime: alone with -C or without vrrp_instance.
+    let lvs_wanted = crate::lvs::wanted(cli, &loaded.config);
+    if cli.check || (lvs_wanted && read.instances.is_empty()) {
+        if !lvs_wanted {
+            tracing::error!("No virtual server to check");
+            return ExitCode::from(1);
+        }
+        let controls = match crate::signals::listen() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("{e}");
+                return ExitCode::from(1);
+            }
+        };
+        let lvs = crate::lvs::start(cli, &loaded.config, &read.globals, false).await;
+        lvs.serve_alone(controls).await;
+        return ExitCode::SUCCESS;
+    }
     if read.instances.is_empty() {
         tracing::error!("No VRRP instance to run");
         return ExitCode::from(1);
@@ -341,8 +359,20 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             return ExitCode::from(1);
         }
     };
+    let lvs = if lvs_wanted {
+        Some(crate::lvs::start(cli, &loaded.config, &read.globals, true).await)
+    } else {
+        None
+    };
+    let controls = match &lvs {
+        Some(l) => l.share(controls),
+        None => controls,
+    };
     let mut engine = Engine::new(plan, shell, notifier).with_dropped(dropped);
     engine.run(rx, controls).await;
+    if let Some(l) = lvs {
+        l.stop().await;
+    }
     for v in vmacs {
         if let Err(e) = v.remove(&nl_for_stop).await {
             tracing::error!("removing a VMAC: {e}");

@@ -1,0 +1,646 @@
+//! The checker side of the daemon (keepalived's healthcheckers process, in our one runtime):
+//! runs keepalived-check's scheduler and carries out its reports: log, scripts, FIFOs, mail, dump.
+//!
+//! The kernel's IPVS is not programmed yet: the table the checkers keep true is computed, and each
+//! change to it is logged as the steps IPVS would be given. keepalived's checker process would
+//! refuse to run without IPVS; we say once that it is missing and go on checking.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use keepalived_check::scheduler::{self, Report, Running, SchedulerOptions};
+use keepalived_check::{
+    Action, CheckerId, Dest, Forwarding, Model, ModelOptions, Service, ServiceKey, Table,
+    TableChange, Transition, VirtualServerConfig, VsIdent,
+};
+use keepalived_conf::Config;
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use crate::cli::Cli;
+use crate::notify::{Fifo, Mail, ScriptSecurity};
+use crate::pidfile::PidFiles;
+use crate::setup::Globals;
+use crate::signals::Control;
+
+/// The syslog ident keepalived's checker process logs with; events with this tracing target
+/// carry it (log.rs).
+pub const LOG_TARGET: &str = "Keepalived_healthcheckers";
+
+/// Where keepalived's checker process writes its data dump on SIGUSR1.
+pub const CHECK_DATA_FILE: &str = "/tmp/keepalived_check.data";
+
+/// keepalived's default checkers pid file.
+pub const DEFAULT_CHECKERS_PID: &str = "/run/checkers.pid";
+
+/// How long scripts, FIFO lines and mails of the shutdown may take before the process exits.
+const STOP_DRAIN: Duration = Duration::from_secs(5);
+
+/// A notify script that hangs is killed after this, as the VRRP notifies are.
+const SCRIPT_LIMIT: Duration = Duration::from_secs(60);
+
+macro_rules! info {
+    ($($t:tt)*) => { tracing::info!(target: LOG_TARGET, $($t)*) };
+}
+macro_rules! warn {
+    ($($t:tt)*) => { tracing::warn!(target: LOG_TARGET, $($t)*) };
+}
+macro_rules! error {
+    ($($t:tt)*) => { tracing::error!(target: LOG_TARGET, $($t)*) };
+}
+
+/// Whether the checkers run: the configuration has virtual servers and -P/--vrrp was not given.
+pub fn wanted(cli: &Cli, cfg: &Config) -> bool {
+    !cli.vrrp && !cfg.lvs.virtual_servers.is_empty()
+}
+
+/// Whether this kernel (in this namespace) has IPVS: the module creates /proc/net/ip_vs.
+pub fn ipvs_present() -> bool {
+    Path::new("/proc/net/ip_vs").exists()
+}
+
+/// The warning said once at start about IPVS.
+pub fn ipvs_warning(present: bool) -> &'static str {
+    if present {
+        "IPVS is present, but keepalived-rs does not program it yet: the LVS table is only computed and reported (log, SIGUSR1 dump)"
+    } else {
+        "IPVS is unavailable in this kernel (no /proc/net/ip_vs): the LVS table is only computed and reported (log, SIGUSR1 dump)"
+    }
+}
+
+enum Request {
+    Dump,
+    Stop(oneshot::Sender<()>),
+}
+
+/// The running checker side. [`Lvs::stop`] runs the omega actions and waits (bounded) for them.
+pub struct Lvs {
+    tx: mpsc::Sender<Request>,
+    task: tokio::task::JoinHandle<()>,
+    _pid: Option<PidFiles>,
+}
+
+/// Everything the checker side needs from global_defs and the command line.
+struct Context {
+    security: ScriptSecurity,
+    fifos: Vec<Arc<Mutex<Fifo>>>,
+    mail: Option<Arc<Mail>>,
+    ipvs: bool,
+}
+
+/// Starts the checkers of `cfg`. `with_vrrp`: the VRRP side runs too and already started the
+/// `notify_fifo` script, so only `lvs_notify_fifo`'s is started here.
+pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) -> Lvs {
+    let pid_path = cli
+        .checkers_pid
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CHECKERS_PID));
+    let pid = match PidFiles::create(&[pid_path]) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            error!("{e}");
+            None
+        }
+    };
+    let mapped = keepalived_check::from_conf::from_config(cfg);
+    for what in &mapped.unsupported {
+        warn!("{what}");
+    }
+    let ipvs = ipvs_present();
+    warn!("{}", ipvs_warning(ipvs));
+    let security = security_of(globals);
+    let fifos = open_fifos(cfg, &security, with_vrrp);
+    let mail = mail_of(globals).map(Arc::new);
+    let g = &cfg.global;
+    // keepalived 2.2.7: unset, a real server's alerts are on and a virtual server's off.
+    let explicit = g.smtp_alert_checker.or(g.smtp_alert);
+    let mut vss = mapped.virtual_servers;
+    if explicit.is_none() {
+        for vs in &mut vss {
+            vs.smtp_alert.get_or_insert(false);
+        }
+    }
+    let opts = ModelOptions {
+        rs_init_notifies: g.rs_init_notifies,
+        smtp_alert_default: explicit.unwrap_or(true),
+        no_checker_emails: g.no_checker_emails,
+    };
+    let tls = match &mapped.ssl {
+        Some(ssl) => match keepalived_check::probe::http::tls_connector_for(ssl) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                error!("SSL: {e}; SSL_GET checks use the default context");
+                None
+            }
+        },
+        None => None,
+    };
+    let model = Model::new(vss.clone(), opts);
+    let (running, actions, table, reports) = scheduler::run(
+        model,
+        SchedulerOptions {
+            no_warmup: false,
+            tls,
+        },
+    );
+    let mut side = Side {
+        ctx: Context {
+            security,
+            fifos,
+            mail,
+            ipvs,
+        },
+        vss,
+        table: Table::default(),
+        checkers: HashMap::new(),
+        running: JoinSet::new(),
+        mails: JoinSet::new(),
+    };
+    side.act(actions);
+    side.table_changed(table);
+    let (tx, rx) = mpsc::channel(16);
+    let task = tokio::spawn(side.serve(running, reports, rx));
+    Lvs {
+        tx,
+        task,
+        _pid: pid,
+    }
+}
+
+impl Lvs {
+    /// Writes [`CHECK_DATA_FILE`] (SIGUSR1).
+    pub fn dump(&self) {
+        let _ = self.tx.try_send(Request::Dump);
+    }
+
+    /// Stops the checkers, runs the omega actions and waits (bounded) for their scripts.
+    pub async fn stop(self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Request::Stop(tx)).await.is_ok() {
+            let _ = tokio::time::timeout(STOP_DRAIN + Duration::from_secs(1), rx).await;
+        }
+        self.task.abort();
+    }
+
+    /// Puts itself between the signals and the VRRP engine: every control still reaches the
+    /// engine, and SIGUSR1 also writes the checker dump.
+    pub fn share(&self, mut controls: mpsc::Receiver<Control>) -> mpsc::Receiver<Control> {
+        let (tx, rx) = mpsc::channel(16);
+        let me = self.tx.clone();
+        tokio::spawn(async move {
+            while let Some(c) = controls.recv().await {
+                if c == Control::DumpData {
+                    let _ = me.try_send(Request::Dump);
+                }
+                if tx.send(c).await.is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+
+    /// The loop when only the checkers run (-C, or no vrrp_instance): signals until TERM/INT.
+    pub async fn serve_alone(self, mut controls: mpsc::Receiver<Control>) {
+        while let Some(c) = controls.recv().await {
+            match c {
+                Control::Stop => break,
+                Control::DumpData => self.dump(),
+                Control::Reload => warn!(
+                    "Reload (SIGHUP) is not implemented yet: the running configuration is kept; restart to apply changes"
+                ),
+                Control::DumpStats | Control::DumpJson | Control::ClearStats => {}
+            }
+        }
+        self.stop().await;
+    }
+}
+
+/// The task's state: what it must act on and what the dump shows.
+struct Side {
+    ctx: Context,
+    vss: Vec<VirtualServerConfig>,
+    table: Table,
+    /// Each checker's last verdict that changed its state: true = up.
+    checkers: HashMap<CheckerId, bool>,
+    running: JoinSet<()>,
+    /// Mails are not waited for on stop: a dead mail server must not delay the exit.
+    mails: JoinSet<()>,
+}
+
+impl Side {
+    async fn serve(
+        mut self,
+        running: Running,
+        mut reports: mpsc::UnboundedReceiver<Report>,
+        mut requests: mpsc::Receiver<Request>,
+    ) {
+        let done = loop {
+            tokio::select! {
+                r = reports.recv() => match r {
+                    Some(r) => self.report(r),
+                    None => break None,
+                },
+                q = requests.recv() => match q {
+                    Some(Request::Dump) => self.dump(),
+                    Some(Request::Stop(done)) => break Some(done),
+                    None => break None,
+                },
+            }
+        };
+        let omega = running.shutdown().await;
+        self.act(omega);
+        self.table_changed(Table::default());
+        let _ = tokio::time::timeout(STOP_DRAIN, async {
+            while self.running.join_next().await.is_some() {}
+        })
+        .await;
+        if let Some(done) = done {
+            let _ = done.send(());
+        }
+    }
+
+    fn report(&mut self, r: Report) {
+        match r.transition {
+            Some(Transition::Up) => {
+                self.checkers.insert(r.id, true);
+            }
+            Some(Transition::Down { .. } | Transition::InitialDown) => {
+                self.checkers.insert(r.id, false);
+            }
+            None => {}
+        }
+        self.act(r.actions);
+        if let Some(t) = r.table {
+            self.table_changed(t);
+        }
+    }
+
+    fn table_changed(&mut self, next: Table) {
+        let verb = if self.ctx.ipvs {
+            "LVS table (not programmed)"
+        } else {
+            "LVS table (no IPVS)"
+        };
+        for c in self.table.diff(&next) {
+            info!("{verb}: {}", change_line(&c));
+        }
+        self.table = next;
+    }
+
+    /// Carries out the model's actions in order; none of them is awaited here.
+    fn act(&mut self, actions: Vec<Action>) {
+        while self.running.try_join_next().is_some() {}
+        while self.mails.try_join_next().is_some() {}
+        for a in actions {
+            match a {
+                Action::Log(line) => info!("{line}"),
+                Action::RunScript(s) => {
+                    let sec = match &s.user {
+                        Some(u) => match crate::setup::ids(u, s.group.as_deref()) {
+                            Some((uid, gid)) => ScriptSecurity {
+                                uid: Some(uid),
+                                gid: Some(gid),
+                                ..self.ctx.security.clone()
+                            },
+                            None => {
+                                error!(
+                                    "notify script `{}`: user {u} does not exist; not run",
+                                    s.command
+                                );
+                                continue;
+                            }
+                        },
+                        None => self.ctx.security.clone(),
+                    };
+                    let line = s.command;
+                    self.running.spawn(async move {
+                        match crate::notify::run_script(&line, &[], &sec, SCRIPT_LIMIT).await {
+                            Ok(st) if !st.success() => {
+                                tracing::debug!(target: LOG_TARGET, "notify script `{line}` ended with {st:?}");
+                            }
+                            Ok(_) => {}
+                            Err(e) => warn!("{e}"),
+                        }
+                    });
+                }
+                Action::Fifo(line) => {
+                    for f in &self.ctx.fifos {
+                        let f = Arc::clone(f);
+                        let line = line.clone();
+                        self.running.spawn(async move {
+                            if let Err(e) = f.lock().await.write(&line).await {
+                                warn!("{e}");
+                            }
+                        });
+                    }
+                }
+                Action::SmtpAlert(alert) => {
+                    if let Some(m) = &self.ctx.mail {
+                        let m = Arc::clone(m);
+                        let subject = alert.subject(&m.router_id);
+                        let body = format!("{}\n", alert.message);
+                        self.mails.spawn(async move {
+                            if let Err(e) = crate::notify::send_mail(&m, &subject, &body).await {
+                                warn!("Error sending alert: {e}");
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn dump(&self) {
+        info!(
+            "Printing checker data for process({}) on signal",
+            std::process::id()
+        );
+        let text = check_data(&self.vss, &self.table, &self.checkers, self.ctx.ipvs);
+        if let Err(e) = crate::dump::write_file(CHECK_DATA_FILE, &text) {
+            error!("writing {CHECK_DATA_FILE}: {e}");
+        }
+    }
+}
+
+fn security_of(g: &Globals) -> ScriptSecurity {
+    let base = ScriptSecurity {
+        enforce: g.enable_script_security,
+        ..Default::default()
+    };
+    match &g.script_user {
+        Some((user, group)) => match crate::setup::ids(user, group.as_deref()) {
+            Some((uid, gid)) => ScriptSecurity {
+                uid: Some(uid),
+                gid: Some(gid),
+                ..base
+            },
+            None => {
+                warn!("Script user '{user}' does not exist");
+                base
+            }
+        },
+        None => base,
+    }
+}
+
+/// `notify_fifo` and `lvs_notify_fifo`: keepalived writes checker lines to both.
+fn open_fifos(cfg: &Config, security: &ScriptSecurity, with_vrrp: bool) -> Vec<Arc<Mutex<Fifo>>> {
+    let g = &cfg.global;
+    let mut out = Vec::new();
+    for (f, own_script) in [(&g.notify_fifo, !with_vrrp), (&g.lvs_notify_fifo, true)] {
+        let Some(path) = f.path.as_deref() else {
+            continue;
+        };
+        let path = Path::new(path);
+        let created = match Fifo::create(path) {
+            Ok(c) => c,
+            Err(e) => {
+                error!("{e}");
+                continue;
+            }
+        };
+        if own_script && let Some(script) = &f.script {
+            let sec = match &f.user {
+                Some(u) => {
+                    crate::setup::ids(u, f.group.as_deref()).map(|(uid, gid)| ScriptSecurity {
+                        uid: Some(uid),
+                        gid: Some(gid),
+                        ..security.clone()
+                    })
+                }
+                None => Some(security.clone()),
+            };
+            match sec {
+                Some(sec) => {
+                    let (line, arg) = (script.line.clone(), path.display().to_string());
+                    tokio::spawn(async move {
+                        // keepalived lets a FIFO's reader run as long as it likes.
+                        let forever = Duration::from_secs(u64::from(u32::MAX));
+                        match crate::notify::run_script(&line, &[arg], &sec, forever).await {
+                            Ok(st) => info!("notify FIFO script `{line}` ended: {st:?}"),
+                            Err(e) => error!("{e}"),
+                        }
+                    });
+                }
+                None => error!(
+                    "notify FIFO {}: its script's user does not exist; not run",
+                    path.display()
+                ),
+            }
+        }
+        match Fifo::open_created(path, created) {
+            Ok(fifo) => out.push(Arc::new(Mutex::new(fifo))),
+            Err(e) => error!("{e}"),
+        }
+    }
+    out
+}
+
+fn mail_of(g: &Globals) -> Option<Mail> {
+    let (server, port) = g.smtp_server.clone()?;
+    if g.emails.is_empty() {
+        return None;
+    }
+    let host = nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "localhost".into());
+    let from = g.email_from.clone().unwrap_or_else(|| {
+        let user = nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .unwrap_or_else(|| "keepalived".into());
+        format!("{user}@{host}")
+    });
+    Some(Mail {
+        server,
+        port,
+        helo: g.smtp_helo.clone(),
+        from,
+        to: g.emails.clone(),
+        connect_timeout: g.smtp_connect_timeout.unwrap_or(Duration::from_secs(30)),
+        router_id: g.router_id.clone().unwrap_or(host),
+    })
+}
+
+/// A service as `ipvsadm` names it: `TCP 10.0.0.1:80`, `FWM 5`.
+pub fn service_name(key: &ServiceKey) -> String {
+    match key {
+        ServiceKey::Addr { protocol, addr } => {
+            format!("{} {addr}", protocol.as_str().to_uppercase())
+        }
+        ServiceKey::Fwmark { mark, ipv6 } => {
+            format!("FWM {mark}{}", if *ipv6 { " IPv6" } else { "" })
+        }
+    }
+}
+
+fn forwarding_name(f: Forwarding) -> &'static str {
+    match f {
+        Forwarding::Nat => "Masq",
+        Forwarding::Dr => "Route",
+        Forwarding::Tun => "Tunnel",
+    }
+}
+
+fn service_detail(s: &Service) -> String {
+    let mut out = s.scheduler.clone();
+    if let Some(t) = s.persistence_timeout {
+        let _ = write!(out, " persistent {t}");
+    }
+    if let Some(m) = s.persistence_granularity {
+        let _ = write!(out, " mask {m}");
+    }
+    out
+}
+
+fn dest_detail(d: &Dest) -> String {
+    let mut out = format!("{} weight {}", forwarding_name(d.forwarding), d.weight);
+    if let Some(u) = d.uthreshold {
+        let _ = write!(out, " uthreshold {u}");
+    }
+    if let Some(l) = d.lthreshold {
+        let _ = write!(out, " lthreshold {l}");
+    }
+    out
+}
+
+/// One step of a table diff in the operator's words.
+pub fn change_line(c: &TableChange) -> String {
+    match c {
+        TableChange::AddService(k, s) => {
+            format!("adding service {} ({})", service_name(k), service_detail(s))
+        }
+        TableChange::EditService(k, s) => {
+            format!(
+                "changing service {} to ({})",
+                service_name(k),
+                service_detail(s)
+            )
+        }
+        TableChange::DelService(k) => format!("removing service {}", service_name(k)),
+        TableChange::AddDest(k, a, d) => format!(
+            "adding real server {a} to service {} ({})",
+            service_name(k),
+            dest_detail(d)
+        ),
+        TableChange::EditDest(k, a, d) => format!(
+            "changing real server {a} of service {} to ({})",
+            service_name(k),
+            dest_detail(d)
+        ),
+        TableChange::DelDest(k, a) => {
+            format!("removing real server {a} from service {}", service_name(k))
+        }
+    }
+}
+
+/// The dest of `addr` in the services `vs` stands for (groups: any service with it).
+fn dest_of<'a>(vs: &VirtualServerConfig, table: &'a Table, addr: SocketAddr) -> Option<&'a Dest> {
+    table
+        .services
+        .iter()
+        .filter(|(k, _)| match (&vs.ident, k) {
+            (VsIdent::Addr(a), ServiceKey::Addr { protocol, addr }) => {
+                a == addr && *protocol == vs.protocol
+            }
+            (VsIdent::Fwmark(m), ServiceKey::Fwmark { mark, .. }) => m == mark,
+            (VsIdent::Group { .. }, _) => true,
+            _ => false,
+        })
+        .find_map(|(_, s)| s.dests.get(&addr))
+}
+
+/// keepalived_check.data: keepalived's LVS topology headings with what we know at run time
+/// (each real server's checkers and its place in the computed table), then the table itself.
+pub fn check_data(
+    vss: &[VirtualServerConfig],
+    table: &Table,
+    checkers: &HashMap<CheckerId, bool>,
+    ipvs: bool,
+) -> String {
+    let mut s = String::from("------< LVS Topology >------\n");
+    let _ = writeln!(
+        s,
+        " IPVS = {}",
+        if ipvs {
+            "present, not programmed by keepalived-rs yet"
+        } else {
+            "unavailable (table computed only)"
+        }
+    );
+    for (vi, vs) in vss.iter().enumerate() {
+        let _ = writeln!(s, " ------< Virtual server >------");
+        match &vs.ident {
+            VsIdent::Addr(a) => {
+                let _ = writeln!(s, " VS VIP = {}, VPORT = {}", a.ip(), a.port());
+            }
+            VsIdent::Fwmark(m) => {
+                let _ = writeln!(s, " VS FWMARK = {m}");
+            }
+            VsIdent::Group { name, port } => {
+                let _ = writeln!(s, " VS GROUP = [{name}]:{port}");
+            }
+        }
+        let _ = writeln!(s, "   delay_loop = {}", vs.delay_loop.as_secs_f64());
+        let _ = writeln!(s, "   lvs_sched = {}", vs.scheduler);
+        let _ = writeln!(s, "   protocol = {}", vs.protocol.as_str().to_uppercase());
+        if let Some(t) = vs.persistence_timeout {
+            let _ = writeln!(s, "   persistence timeout = {t}");
+        }
+        let _ = writeln!(
+            s,
+            "   quorum = {}, hysteresis = {}",
+            vs.quorum, vs.hysteresis
+        );
+        if let Some(sorry) = &vs.sorry_server {
+            let in_table = dest_of(vs, table, sorry.addr).is_some();
+            let _ = writeln!(
+                s,
+                "   sorry server = {}{}, in table = {}",
+                sorry.addr,
+                if sorry.inhibit { " (inhibit)" } else { "" },
+                if in_table { "yes" } else { "no" }
+            );
+        }
+        for (ri, rs) in vs.real_servers.iter().enumerate() {
+            let _ = writeln!(s, "   ------< Real server >------");
+            let _ = writeln!(
+                s,
+                "   RIP = {}, RPORT = {}, WEIGHT = {}",
+                rs.addr.ip(),
+                rs.addr.port(),
+                rs.weight
+            );
+            for (ci, ck) in rs.checkers.iter().enumerate() {
+                let id = CheckerId {
+                    vs: vi,
+                    rs: ri,
+                    checker: ci,
+                };
+                let state = match checkers.get(&id) {
+                    Some(true) => "up",
+                    Some(false) => "down",
+                    None => "not decided yet",
+                };
+                let _ = writeln!(s, "   Checker = {}, state = {state}", ck.kind().keyword());
+            }
+            match dest_of(vs, table, rs.addr) {
+                Some(d) => {
+                    let _ = writeln!(s, "   In table = yes, {}", dest_detail(d));
+                }
+                None => {
+                    let _ = writeln!(s, "   In table = no");
+                }
+            }
+        }
+    }
+    let _ = writeln!(s, "------< Computed LVS table >------");
+    let _ = write!(s, "{table}");
+    s
+}

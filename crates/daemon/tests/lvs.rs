@@ -1,0 +1,451 @@
+//! Scenario 04-lvs-dr (tests/scenarios/04-lvs-dr/EXPECT.md) up to the computed LVS table, run by
+//! the keepalived-rs binary against python http.servers in their own namespaces.
+//!
+//! keepalived's checker process cannot run here (the kernel has no IPVS: it logs that IPVS cannot
+//! be initialised and the checker process exits), so these tests check keepalived-rs alone:
+//! with KEEPALIVED_UNDER_TEST=keepalived they say so and return. The log lines, notify scripts and
+//! FIFO lines asserted here are keepalived 2.2.7's words (ipwrapper.c, check_*.c); the table
+//! lines are ours (there is no IPVS to program).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Lan, ours, under_test_is_keepalived, wait_until};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use testbed::{ChildGuard, skip_unless_root};
+
+const DIRECTOR1: &str = include_str!("scenarios/04-lvs-dr/director1.conf");
+const VIP: &str = "172.16.100.22";
+const RS1: &str = "172.16.100.9";
+const RS2: &str = "172.16.100.10";
+const SERVICE: &str = "TCP 172.16.100.22:80";
+
+/// The dump file is one path for every daemon on the host: tests that signal USR1 take turns.
+static DUMP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn skipped_for_keepalived() -> bool {
+    if under_test_is_keepalived() {
+        eprintln!(
+            "skipped: keepalived's checker process needs IPVS, which this kernel lacks; \
+             these tests run keepalived-rs only"
+        );
+        return true;
+    }
+    false
+}
+
+/// Writes an executable shell script.
+fn script(path: &Path, body: &str) {
+    std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The scenario's director configuration with checks every second, notify scripts that record
+/// their calls, an lvs_notify_fifo whose reader copies it to a file, and `omega`.
+fn adapt(conf: &str, dir: &Path) -> String {
+    let rec = dir.join("rec.sh");
+    script(
+        &rec,
+        &format!("echo \"$*\" >> {}", dir.join("calls").display()),
+    );
+    let reader = dir.join("fifo.sh");
+    script(
+        &reader,
+        &format!("cat \"$1\" >> {}", dir.join("fifo.log").display()),
+    );
+    let r = rec.display();
+    conf.replace(
+        "    router_id director1\n",
+        &format!(
+            "    router_id director1\n    lvs_notify_fifo {}\n    lvs_notify_fifo_script {}\n",
+            dir.join("lvs.fifo").display(),
+            reader.display()
+        ),
+    )
+    .replace("delay_loop 6", "delay_loop 1\n    omega")
+    .replace(
+        &format!("    real_server {RS1} 80 {{\n        weight 1\n"),
+        &format!(
+            "    real_server {RS1} 80 {{\n        weight 1\n        notify_up \"{r} up9\"\n        notify_down \"{r} down9\"\n"
+        ),
+    )
+    .replace(
+        &format!("    real_server {RS2} 80 {{\n        weight 1\n"),
+        &format!(
+            "    real_server {RS2} 80 {{\n        weight 1\n        notify_up \"{r} up10\"\n        notify_down \"{r} down10\"\n"
+        ),
+    )
+}
+
+/// keepalived-rs in a namespace, with its exit status at hand.
+struct Run {
+    child: Option<ChildGuard>,
+    log: PathBuf,
+}
+
+impl Run {
+    fn start(ns: &str, dir: &Path, conf: &str, extra: &[&str]) -> Run {
+        let cf = dir.join("keepalived.conf");
+        std::fs::write(&cf, conf).unwrap();
+        let log = dir.join("log");
+        let p = |n: &str| dir.join(n).display().to_string();
+        let f = std::fs::File::create(&log).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .arg(ours())
+            .args(["-n", "-l", "-G", "-D", "-f"])
+            .arg(&cf)
+            .args([
+                "-p",
+                &p("main.pid"),
+                "-r",
+                &p("vrrp.pid"),
+                "-c",
+                &p("check.pid"),
+            ])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(f.try_clone().unwrap())
+            .stderr(f)
+            .spawn()
+            .unwrap();
+        Run {
+            child: Some(ChildGuard(child)),
+            log,
+        }
+    }
+
+    fn pid(&self) -> Pid {
+        Pid::from_raw(self.child.as_ref().unwrap().id() as i32)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn count(&self, what: &str) -> usize {
+        self.log().matches(what).count()
+    }
+
+    fn alive(&mut self) -> bool {
+        matches!(self.child.as_mut().unwrap().0.try_wait(), Ok(None))
+    }
+
+    /// SIGTERM, then the exit code and how long the exit took.
+    fn stop(&mut self) -> (Option<i32>, Duration) {
+        let t0 = Instant::now();
+        let _ = kill(self.pid(), Signal::SIGTERM);
+        let mut guard = self.child.take().unwrap();
+        while t0.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(st)) = guard.0.try_wait() {
+                return (st.code(), t0.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        (None, t0.elapsed())
+    }
+}
+
+/// An http.server on port 80 of a real server, serving an empty directory (GET / is 200).
+fn http(host: &common::Host, root: &Path) -> ChildGuard {
+    std::fs::create_dir_all(root).unwrap();
+    let child = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &host.ns,
+            "python3",
+            "-m",
+            "http.server",
+            "80",
+        ])
+        .args(["--bind", &host.addr, "--directory"])
+        .arg(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    ChildGuard(child)
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn count_line(path: &Path, what: &str) -> usize {
+    lines(path).iter().filter(|l| l.as_str() == what).count()
+}
+
+fn lan() -> Lan {
+    Lan::new(&[
+        ("director1", "eth0", "172.16.100.7/16"),
+        ("rs1", "eth0", "172.16.100.9/16"),
+        ("rs2", "eth0", "172.16.100.10/16"),
+    ])
+}
+
+const UNAVAILABLE: &str = "the LVS table is only computed and reported";
+
+#[test]
+fn scenario04_table_follows_the_real_servers() {
+    skip_unless_root!();
+    if skipped_for_keepalived() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut lan = lan();
+    let mut web1 = Some(http(&lan.hosts[1], &d.join("www1")));
+    let mut web2 = Some(http(&lan.hosts[2], &d.join("www2")));
+    let ns = lan.host("director1").ns.clone();
+    let mut ka = Run::start(&ns, d, &adapt(DIRECTOR1, d), &[]);
+    let calls = d.join("calls");
+    let fifo = d.join("fifo.log");
+    let add = |rs: &str| format!("adding real server {rs}:80 to service {SERVICE}");
+    let del = |rs: &str| format!("removing real server {rs}:80 from service {SERVICE}");
+    let why = |ka: &Run| {
+        format!(
+            "log:\n{}\ncalls: {:?}\nfifo: {:?}",
+            ka.log(),
+            lines(&calls),
+            lines(&fifo)
+        )
+    };
+
+    // 1. Both real servers in the table (rr, persistent 50, Route, weight 1); VRRP runs alongside.
+    assert!(
+        wait_until(Duration::from_secs(10), || ka.count(&add(RS1)) == 1
+            && ka.count(&add(RS2)) == 1
+            && lan.hosts[0].holds(VIP)),
+        "{}",
+        why(&ka)
+    );
+    let log = ka.log();
+    assert!(
+        log.contains(&format!("adding service {SERVICE} (rr persistent 50)")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("{} (Route weight 1)", add(RS1))),
+        "{log}"
+    );
+    // Both checkers pass their first check.
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            let l = ka.log();
+            l.contains(&format!(
+                "Remote Web server [{RS1}]:tcp:80 succeed on service."
+            )) && l.contains(&format!("TCP connection to [{RS2}]:tcp:80 success."))
+        }),
+        "{}",
+        why(&ka)
+    );
+
+    // 2. rs1's HTTP server stops: after the HTTP_GET retries it leaves the table.
+    web1.take();
+    assert!(
+        wait_until(Duration::from_secs(20), || ka.count(&del(RS1)) == 1
+            && count_line(&calls, "down9") == 1
+            && count_line(
+                &fifo,
+                &format!("RS [{RS1}]:tcp:80 [{VIP}]:tcp:80 DOWN")
+            ) == 1),
+        "{}",
+        why(&ka)
+    );
+    let log = ka.log();
+    assert!(
+        log.contains(&format!(
+            "Removing service [{RS1}]:tcp:80 from VS [{VIP}]:tcp:80"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "HTTP_CHECK on service [{RS1}]:tcp:80 failed after 3 retries."
+        )),
+        "{log}"
+    );
+    assert_eq!(ka.count(&del(RS2)), 0, "{log}");
+
+    // 3. rs2 stops too: the sorry server is the only destination.
+    web2.take();
+    assert!(
+        wait_until(Duration::from_secs(20), || ka.count(&del(RS2)) == 1
+            && ka.count(&add("127.0.0.1")) == 1
+            && count_line(&calls, "down10") == 1
+            && count_line(&fifo, &format!("VS [{VIP}]:tcp:80 DOWN")) == 1),
+        "{}",
+        why(&ka)
+    );
+
+    // The SIGUSR1 dump shows the same.
+    {
+        let _turn = DUMP.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = std::fs::remove_file("/tmp/keepalived_check.data");
+        let _ = kill(ka.pid(), Signal::SIGUSR1);
+        assert!(wait_until(Duration::from_secs(5), || {
+            std::fs::read_to_string("/tmp/keepalived_check.data")
+                .is_ok_and(|t| t.contains("Computed LVS table"))
+        }));
+        let dump = std::fs::read_to_string("/tmp/keepalived_check.data").unwrap();
+        assert!(
+            dump.contains(&format!(
+                "RIP = {RS1}, RPORT = 80, WEIGHT = 1\n   Checker = HTTP_GET, state = down\n   In table = no"
+            )),
+            "{dump}"
+        );
+        assert!(
+            dump.contains("sorry server = 127.0.0.1:80, in table = yes"),
+            "{dump}"
+        );
+        assert!(
+            dump.contains("  -> 127.0.0.1:80                 Route   1"),
+            "{dump}"
+        );
+        assert!(ka.log().contains("Printing checker data for process("));
+    }
+
+    // 4. rs1 comes back: it returns and the sorry server leaves.
+    web1 = Some(http(&lan.hosts[1], &d.join("www1")));
+    assert!(
+        wait_until(Duration::from_secs(20), || ka.count(&add(RS1)) == 2
+            && ka.count(&del("127.0.0.1")) == 1
+            && count_line(&calls, "up9") == 1
+            && count_line(
+                &fifo,
+                &format!("RS [{RS1}]:tcp:80 [{VIP}]:tcp:80 UP")
+            ) == 1
+            && count_line(&fifo, &format!("VS [{VIP}]:tcp:80 UP")) == 1),
+        "{}",
+        why(&ka)
+    );
+
+    // 5. SIGTERM: omega runs rs1's notify_down and says the virtual server is down; exit 0.
+    let (code, took) = ka.stop();
+    assert_eq!(code, Some(0), "{}", why(&ka));
+    assert!(took < Duration::from_secs(8), "exit took {took:?}");
+    assert!(
+        wait_until(Duration::from_secs(3), || count_line(&calls, "down9") == 2),
+        "{}",
+        why(&ka)
+    );
+    let log = ka.log();
+    assert!(
+        log.contains(&format!(
+            "Shutting down service [{RS1}]:tcp:80 from VS [{VIP}]:tcp:80"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("removing service {SERVICE}")),
+        "{log}"
+    );
+    // Said once, however long the checkers ran.
+    assert_eq!(ka.count(UNAVAILABLE), 1, "{log}");
+    assert_eq!(count_line(&calls, "down10"), 1, "{log}");
+    if std::env::var_os("LVS_TEST_SHOW_LOG").is_some() {
+        eprintln!(
+            "{log}\ncalls: {:?}\nfifo: {:?}",
+            lines(&calls),
+            lines(&fifo)
+        );
+    }
+    drop(web1);
+}
+
+#[test]
+fn checkers_run_alone_without_vrrp_instance() {
+    skip_unless_root!();
+    if skipped_for_keepalived() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut lan = lan();
+    let _web1 = http(&lan.hosts[1], &d.join("www1"));
+    let conf = format!(
+        "virtual_server {VIP} 80 {{\n    delay_loop 1\n    lb_algo wlc\n    lb_kind NAT\n    protocol TCP\n\
+         \n    real_server {RS1} 80 {{\n        weight 3\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n\
+         \n    real_server {RS2} 80 {{\n        weight 2\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n}}\n"
+    );
+    let ns = lan.host("director1").ns.clone();
+    let mut ka = Run::start(&ns, d, &conf, &[]);
+    // rs2 has no server: its first check takes it out.
+    assert!(
+        wait_until(Duration::from_secs(10), || ka.count(&format!(
+            "removing real server {RS2}:80 from service {SERVICE}"
+        )) == 1),
+        "{}",
+        ka.log()
+    );
+    let log = ka.log();
+    assert!(
+        log.contains(&format!(
+            "adding real server {RS1}:80 to service {SERVICE} (Masq weight 3)"
+        )),
+        "{log}"
+    );
+    assert!(!log.contains("No VRRP instance"), "{log}");
+    // Still running some checks later.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(ka.alive(), "{}", ka.log());
+    assert!(std::fs::read_to_string(d.join("check.pid")).is_ok());
+    let (code, _) = ka.stop();
+    assert_eq!(code, Some(0), "{}", ka.log());
+    assert_eq!(ka.count(UNAVAILABLE), 1, "{}", ka.log());
+}
+
+#[test]
+fn check_and_vrrp_flags_split_the_two_sides() {
+    skip_unless_root!();
+    if skipped_for_keepalived() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut lan = Lan::new(&[
+        ("director1", "eth0", "172.16.100.7/16"),
+        ("director2", "eth0", "172.16.100.8/16"),
+        ("rs1", "eth0", "172.16.100.9/16"),
+    ]);
+    let _web1 = http(&lan.hosts[2], &d.join("www1"));
+    let (d1, d2) = (d.join("d1"), d.join("d2"));
+    std::fs::create_dir_all(&d1).unwrap();
+    std::fs::create_dir_all(&d2).unwrap();
+    let ns1 = lan.host("director1").ns.clone();
+    let ns2 = lan.host("director2").ns.clone();
+    // -C: checkers only (the VIP is never added); -P: VRRP only (no table).
+    let mut only_check = Run::start(&ns1, &d1, &adapt(DIRECTOR1, &d1), &["-C"]);
+    let mut only_vrrp = Run::start(&ns2, &d2, &adapt(DIRECTOR1, &d2), &["-P"]);
+    assert!(
+        wait_until(Duration::from_secs(10), || lan.hosts[1].holds(VIP)
+            && only_check.count(&format!(
+                "adding real server {RS1}:80 to service {SERVICE}"
+            )) == 1),
+        "-C:\n{}\n-P:\n{}",
+        only_check.log(),
+        only_vrrp.log()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(!lan.hosts[0].holds(VIP), "{}", only_check.log());
+    assert!(
+        !only_vrrp.log().contains("LVS table"),
+        "{}",
+        only_vrrp.log()
+    );
+    assert_eq!(only_vrrp.count(UNAVAILABLE), 0);
+    assert_eq!(only_check.stop().0, Some(0), "{}", only_check.log());
+    assert_eq!(only_vrrp.stop().0, Some(0), "{}", only_vrrp.log());
+}
