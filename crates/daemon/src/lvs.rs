@@ -644,3 +644,121 @@ pub fn check_data(
     let _ = write!(s, "{table}");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepalived_check::{CheckerConfig, Protocol, RealServerConfig};
+    use std::collections::BTreeMap;
+
+    fn key() -> ServiceKey {
+        ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: "10.0.0.1:80".parse().unwrap(),
+        }
+    }
+
+    fn dest(weight: u32) -> Dest {
+        Dest {
+            weight,
+            forwarding: Forwarding::Dr,
+            uthreshold: None,
+            lthreshold: None,
+        }
+    }
+
+    fn table(dests: &[(&str, u32)]) -> Table {
+        let mut services = BTreeMap::new();
+        services.insert(
+            key(),
+            Service {
+                scheduler: "rr".into(),
+                persistence_timeout: Some(50),
+                persistence_granularity: None,
+                dests: dests
+                    .iter()
+                    .map(|(a, w)| (a.parse().unwrap(), dest(*w)))
+                    .collect(),
+            },
+        );
+        Table { services }
+    }
+
+    #[test]
+    fn table_changes_read_as_sentences() {
+        let lines: Vec<String> = Table::default()
+            .diff(&table(&[("10.0.0.9:80", 1)]))
+            .iter()
+            .map(change_line)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "adding service TCP 10.0.0.1:80 (rr persistent 50)",
+                "adding real server 10.0.0.9:80 to service TCP 10.0.0.1:80 (Route weight 1)",
+            ]
+        );
+        let lines: Vec<String> = table(&[("10.0.0.9:80", 1), ("10.0.0.10:80", 1)])
+            .diff(&table(&[("10.0.0.9:80", 0)]))
+            .iter()
+            .map(change_line)
+            .collect();
+        assert!(
+            lines
+                .contains(&"removing real server 10.0.0.10:80 from service TCP 10.0.0.1:80".into())
+        );
+        assert!(
+            lines.contains(
+                &"changing real server 10.0.0.9:80 of service TCP 10.0.0.1:80 to (Route weight 0)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            service_name(&ServiceKey::Fwmark {
+                mark: 7,
+                ipv6: true
+            }),
+            "FWM 7 IPv6"
+        );
+    }
+
+    #[test]
+    fn dump_shows_checkers_and_table_places() {
+        let mut vs = VirtualServerConfig::new(VsIdent::Addr("10.0.0.1:80".parse().unwrap()));
+        vs.scheduler = "rr".into();
+        vs.persistence_timeout = Some(50);
+        for a in ["10.0.0.9:80", "10.0.0.10:80"] {
+            let mut rs = RealServerConfig::new(a.parse().unwrap());
+            rs.checkers.push(CheckerConfig::tcp());
+            vs.real_servers.push(rs);
+        }
+        let mut states = HashMap::new();
+        states.insert(
+            CheckerId {
+                vs: 0,
+                rs: 1,
+                checker: 0,
+            },
+            false,
+        );
+        let text = check_data(&[vs], &table(&[("10.0.0.9:80", 1)]), &states, false);
+        assert!(text.contains(" VS VIP = 10.0.0.1, VPORT = 80\n"), "{text}");
+        assert!(
+            text.contains(
+                "   RIP = 10.0.0.9, RPORT = 80, WEIGHT = 1\n   Checker = TCP_CHECK, state = not decided yet\n   In table = yes, Route weight 1\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "   RIP = 10.0.0.10, RPORT = 80, WEIGHT = 1\n   Checker = TCP_CHECK, state = down\n   In table = no\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("unavailable (table computed only)"), "{text}");
+        assert!(
+            text.contains("------< Computed LVS table >------\n"),
+            "{text}"
+        );
+    }
+}

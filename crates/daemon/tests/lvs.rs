@@ -172,6 +172,15 @@ fn http(host: &common::Host, root: &Path) -> ChildGuard {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // python starts slowly on a busy machine: the daemon's first check must find it listening.
+    let addr: std::net::SocketAddr = format!("{}:80", host.addr).parse().unwrap();
+    assert!(wait_until(Duration::from_secs(20), || {
+        host.tb
+            .run(move || {
+                std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+            })
+            .unwrap_or(false)
+    }));
     ChildGuard(child)
 }
 
@@ -375,8 +384,17 @@ fn checkers_run_alone_without_vrrp_instance() {
     let d = dir.path();
     let mut lan = lan();
     let _web1 = http(&lan.hosts[1], &d.join("www1"));
+    let mail = {
+        let l = lan.hosts[0]
+            .tb
+            .run(|| std::net::TcpListener::bind("127.0.0.1:25").unwrap())
+            .unwrap();
+        common::smtp::serve(l)
+    };
     let conf = format!(
-        "virtual_server {VIP} 80 {{\n    delay_loop 1\n    lb_algo wlc\n    lb_kind NAT\n    protocol TCP\n\
+        "global_defs {{\n    router_id director1\n    notification_email {{\n        root@localhost\n    }}\n\
+         \x20   notification_email_from ka@localhost\n    smtp_server 127.0.0.1\n}}\n\
+         virtual_server {VIP} 80 {{\n    delay_loop 1\n    lb_algo wlc\n    lb_kind NAT\n    protocol TCP\n\
          \n    real_server {RS1} 80 {{\n        weight 3\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n\
          \n    real_server {RS2} 80 {{\n        weight 2\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n}}\n"
     );
@@ -398,6 +416,17 @@ fn checkers_run_alone_without_vrrp_instance() {
         "{log}"
     );
     assert!(!log.contains("No VRRP instance"), "{log}");
+    // keepalived 2.2.7 alerts on real servers by default (smtp.c's subject; the sink keeps a
+    // subject's first line, lettre folds the rest).
+    let subject = format!("[director1] Realserver [{RS2}]:tcp:80 of virtual server");
+    assert!(
+        wait_until(Duration::from_secs(10), || mail
+            .subjects()
+            .iter()
+            .any(|s| s.starts_with(&subject))),
+        "{:?}\n{log}",
+        mail.subjects()
+    );
     // Still running some checks later.
     std::thread::sleep(Duration::from_secs(2));
     assert!(ka.alive(), "{}", ka.log());
