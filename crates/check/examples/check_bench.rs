@@ -75,6 +75,33 @@ fn cpu() -> (Duration, Duration) {
     (t(u.user_time()), t(u.system_time()))
 }
 
+/// CPU time (user + system) of another process, from /proc/<pid>/stat.
+fn cpu_of(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100) as u64;
+    Duration::from_millis(ticks * 1000 / hz)
+}
+
+/// TCP sockets in TIME_WAIT in this network namespace (state 06 of /proc/net/tcp).
+fn time_wait() -> usize {
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter(|l| l.split_whitespace().nth(3) == Some("06"))
+        .count()
+}
+
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
@@ -87,8 +114,8 @@ fn rss_kib() -> u64 {
 /// The kernel's floor: the same connects, blocking, from one thread, paced to n per second,
 /// with no runtime at all. What this costs is what any checker must pay on loopback.
 /// `rst`: close with SO_LINGER {on, 0} as TCP_CHECK does; otherwise a plain close (FIN).
-fn floor_loop(n: usize, secs: u64, rst: bool) {
-    let (c0, t0) = (cpu(), Instant::now());
+fn floor_loop(n: usize, secs: u64, rst: bool, server: u32) {
+    let (c0, t0, s0) = (cpu(), Instant::now(), cpu_of(server));
     let mut done = 0u64;
     for s in 0..secs {
         let tick = t0 + Duration::from_secs(s);
@@ -105,8 +132,12 @@ fn floor_loop(n: usize, secs: u64, rst: bool) {
             std::thread::sleep(rest);
         }
     }
-    let (c1, t1) = (cpu(), Instant::now());
+    let (c1, t1, s1) = (cpu(), Instant::now(), cpu_of(server));
     let wall = (t1 - t0).as_secs_f64();
+    println!(
+        "stand-in server process (not counted above): {:.2} s/min",
+        (s1 - s0).as_secs_f64() / wall * 60.0
+    );
     println!(
         "floor ({} close): {done} blocking connects ({:.0}/s): user {:.2} s/min, kernel {:.2} s/min",
         if rst { "RST" } else { "FIN" },
@@ -155,6 +186,7 @@ fn main() {
             n,
             secs,
             std::env::var("FLOOR_CLOSE").as_deref() != Ok("fin"),
+            child.id(),
         );
         let _ = child.kill();
         let _ = child.wait();
@@ -205,13 +237,29 @@ fn main() {
         .ok()
         .and_then(|w| w.parse().ok())
         .unwrap_or(2);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .unwrap();
+    // WORKERS=0: a current-thread runtime, as keepalived-rs's daemon runs. EVENT_INTERVAL: how
+    // many tasks run between looks at the timers and sockets (tokio's default 61).
+    let mut builder = if workers == 0 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(workers);
+        b
+    };
+    if let Some(ei) = std::env::var("EVENT_INTERVAL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        builder.event_interval(ei);
+    }
+    let rt = builder.enable_all().build().unwrap();
+    let server = child.id();
     rt.block_on(async move {
-        println!("tokio worker threads: {workers}");
+        if workers == 0 {
+            println!("tokio runtime: current thread");
+        } else {
+            println!("tokio worker threads: {workers}");
+        }
         let model = Model::new(vec![tcp_vs, http_vs], ModelOptions::default());
         let (running, _, _, mut rx) = scheduler::run(model, SchedulerOptions::default());
         let drain = tokio::spawn(async move {
@@ -226,9 +274,9 @@ fn main() {
         // warm-up: one warmup period (delay_loop) plus a little
         tokio::time::sleep(Duration::from_secs(3)).await;
         running.stats.reset();
-        let (c0, t0) = (cpu(), Instant::now());
+        let (c0, t0, s0) = (cpu(), Instant::now(), cpu_of(server));
         tokio::time::sleep(Duration::from_secs(secs)).await;
-        let (c1, t1) = (cpu(), Instant::now());
+        let (c1, t1, s1) = (cpu(), Instant::now(), cpu_of(server));
         let wall = (t1 - t0).as_secs_f64();
         let user = (c1.0 - c0.0).as_secs_f64();
         let sys = (c1.1 - c0.1).as_secs_f64();
@@ -248,7 +296,12 @@ fn main() {
             user / wall * 60.0,
             sys / wall * 60.0
         );
+        println!(
+            "stand-in TCP server process (not counted above): {:.2} s/min",
+            (s1 - s0).as_secs_f64() / wall * 60.0
+        );
         println!("RSS: {} MiB", rss_kib() / 1024);
+        println!("TIME_WAIT sockets: {}", time_wait());
         println!(
             "lateness: p50 {:?}, p99 {:?}, p99.9 {:?}",
             running.stats.quantile(0.5),
