@@ -6,13 +6,13 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use keepalived_sys::alarm::Alarm;
 use keepalived_vrrp::packet::{Family, Packet, peek_vrid};
 use keepalived_vrrp::{
     Action, Event, Instance, InstanceConfig, Notify, Router, State, SyncGroupConfig, Time,
     TrackerStatus,
 };
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 
 use crate::dump::{self, Counters, InstanceSnapshot};
 use crate::log::Dropped;
@@ -72,18 +72,59 @@ pub trait Shell {
     async fn finish(&mut self) {}
 }
 
-/// The loop's clock: `Time` counts microseconds since the loop started.
+/// The loop's clock: `Time` counts microseconds since the loop started, on CLOCK_MONOTONIC, the
+/// clock the [`Alarm`] is armed on.
 #[derive(Debug, Clone, Copy)]
 struct Clock {
-    epoch: Instant,
+    epoch: Duration,
 }
 
 impl Clock {
-    fn now(&self) -> Time {
-        Time::from_micros(u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX))
+    fn start() -> Self {
+        Clock {
+            epoch: keepalived_sys::alarm::monotonic(),
+        }
     }
-    fn instant(&self, t: Time) -> Instant {
+    fn now(&self) -> Time {
+        let since = keepalived_sys::alarm::monotonic().saturating_sub(self.epoch);
+        Time::from_micros(u64::try_from(since.as_micros()).unwrap_or(u64::MAX))
+    }
+    /// `t` on CLOCK_MONOTONIC.
+    fn monotonic(&self, t: Time) -> Duration {
         self.epoch + Duration::from_micros(t.as_micros())
+    }
+}
+
+/// How the loop sleeps until its next deadline: a timerfd, or tokio's millisecond timer when
+/// the timerfd cannot be had.
+enum Wake {
+    Alarm(Alarm),
+    Tokio,
+}
+
+impl Wake {
+    fn new() -> Self {
+        match Alarm::new() {
+            Ok(a) => Wake::Alarm(a),
+            Err(e) => {
+                tracing::warn!("{e}: timers fall back to whole milliseconds");
+                Wake::Tokio
+            }
+        }
+    }
+
+    async fn until(&mut self, at: Duration) {
+        match self {
+            Wake::Alarm(a) => {
+                if let Err(e) = a.wait_until(at).await {
+                    tracing::warn!("{e}");
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+            Wake::Tokio => {
+                tokio::time::sleep(at.saturating_sub(keepalived_sys::alarm::monotonic())).await;
+            }
+        }
     }
 }
 
@@ -149,9 +190,7 @@ impl<S: Shell> Engine<S> {
             by_vrid,
             shell,
             notifier,
-            clock: Clock {
-                epoch: Instant::now(),
-            },
+            clock: Clock::start(),
             dropped: None,
         }
     }
@@ -180,11 +219,12 @@ impl<S: Shell> Engine<S> {
         let outs = self.router.startup(now);
         self.execute(outs).await;
         tracing::info!("Startup complete");
+        let mut wake = Wake::new();
         loop {
-            let deadline = self.router.next_deadline().map(|t| self.clock.instant(t));
+            let deadline = self.router.next_deadline().map(|t| self.clock.monotonic(t));
             let sleep = async {
                 match deadline {
-                    Some(d) => tokio::time::sleep_until(d).await,
+                    Some(d) => wake.until(d).await,
                     None => std::future::pending().await,
                 }
             };
@@ -218,10 +258,17 @@ impl<S: Shell> Engine<S> {
                 let Some(vrid) = peek_vrid(packet.frame()) else {
                     return;
                 };
-                let Some(targets) = self.by_vrid.get(&(interface, family, vrid)).cloned() else {
+                let Some(targets) = self.by_vrid.get(&(interface, family, vrid)) else {
                     return;
                 };
-                for i in targets {
+                // One instance per VRID and interface is the rule: that one takes the packet
+                // without a copy.
+                if let [i] = targets[..] {
+                    let outs = self.router.handle(now, i, Event::Packet(packet));
+                    self.execute(outs).await;
+                    return;
+                }
+                for i in targets.clone() {
                     let outs = self.router.handle(now, i, Event::Packet(packet.clone()));
                     self.execute(outs).await;
                 }

@@ -24,9 +24,12 @@
 //! - [`track`]: track_file (inotify) and track_process (/proc scan).
 //! - [`vmac::Vmac`]: use_vmac macvlan (`vrrp.<VRID>`, mode private, 00:00:5e:00:01/02:VRID) with
 //!   keepalived's sysctls (base: arp_ignore=1, arp_filter=1, restored on removal).
+//! - [`alarm::Alarm`]: a timerfd wake-up at an absolute CLOCK_MONOTONIC time ([`alarm::monotonic`]),
+//!   microsecond-exact where tokio's timers round up to the next millisecond.
 //! - [`sysctl`]: read/write, with a [`sysctl::Saved`] that restores on request.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod alarm;
 pub mod frame;
 pub mod netlink;
 pub mod nft;

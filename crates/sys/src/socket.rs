@@ -81,6 +81,25 @@ impl Received {
 pub struct VrrpSocket {
     fd: AsyncFd<Socket>,
     spec: SocketSpec,
+    /// One receive buffer for the socket's life: a fresh zeroed 64 KiB per datagram cost more
+    /// than the rest of the backup's work (and its page faults); a datagram is copied out at its
+    /// own length.
+    rx: std::sync::Mutex<RecvBuffers>,
+}
+
+/// The reusable receive buffers of one socket: data and control messages.
+struct RecvBuffers {
+    data: Box<[u8]>,
+    cmsg: Vec<u8>,
+}
+
+impl RecvBuffers {
+    fn new() -> Self {
+        RecvBuffers {
+            data: vec![0u8; 65536].into_boxed_slice(),
+            cmsg: nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo),
+        }
+    }
 }
 
 impl VrrpSocket {
@@ -170,7 +189,11 @@ impl VrrpSocket {
         // deprecation (a borrowed fd closed underneath) cannot happen here.
         #[allow(deprecated)]
         let fd = AsyncFd::new(s).map_err(io(what("registering with the runtime")))?;
-        Ok(VrrpSocket { fd, spec })
+        Ok(VrrpSocket {
+            fd,
+            spec,
+            rx: std::sync::Mutex::new(RecvBuffers::new()),
+        })
     }
 
     /// What this socket was opened with.
@@ -212,7 +235,11 @@ impl VrrpSocket {
                 .readable()
                 .await
                 .map_err(io(format!("receive on {}", self.spec.ifname)))?;
-            match guard.try_io(|fd| recv_one(fd.get_ref().as_raw_fd(), self.spec.ipv6)) {
+            let mut bufs = self
+                .rx
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match guard.try_io(|fd| recv_one(fd.get_ref().as_raw_fd(), self.spec.ipv6, &mut bufs)) {
                 Ok(r) => return r.map_err(io(format!("receive on {}", self.spec.ifname)))?,
                 Err(_would_block) => continue,
             }
@@ -220,12 +247,11 @@ impl VrrpSocket {
     }
 }
 
-fn recv_one(fd: i32, ipv6: bool) -> std::io::Result<Result<Received>> {
-    let mut buf = vec![0u8; 65536];
-    let mut cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo);
+fn recv_one(fd: i32, ipv6: bool, bufs: &mut RecvBuffers) -> std::io::Result<Result<Received>> {
+    let RecvBuffers { data, cmsg } = bufs;
     let (len, src, mut dst, mut ttl, ifindex) = {
-        let mut iov = [IoSliceMut::new(&mut buf)];
-        let msg = recvmsg::<SockaddrStorage>(fd, &mut iov, Some(&mut cmsg), MsgFlags::empty())
+        let mut iov = [IoSliceMut::new(data)];
+        let msg = recvmsg::<SockaddrStorage>(fd, &mut iov, Some(cmsg), MsgFlags::empty())
             .map_err(std::io::Error::from)?;
         let src: Option<IpAddr> = msg.address.and_then(|a| {
             a.as_sockaddr_in()
@@ -251,7 +277,7 @@ fn recv_one(fd: i32, ipv6: bool) -> std::io::Result<Result<Received>> {
         }
         (msg.bytes, src, dst, ttl, ifindex)
     };
-    buf.truncate(len);
+    let buf = data.get(..len).unwrap_or(&[]).to_vec();
     let Some(src) = src else {
         return Ok(Err(Error::Invalid(
             "datagram without a source address".into(),

@@ -601,6 +601,7 @@ impl Instance {
         if t > now {
             return;
         }
+        let was = self.state;
         match self.state {
             State::Backup => {
                 self.wantstate = State::Master;
@@ -609,7 +610,17 @@ impl Instance {
             State::Master => self.master_tx(now, out),
             _ => {}
         }
-        if self.state == State::Master || self.state == State::Backup {
+        if was == State::Master && self.state == State::Master {
+            // The next advert counts from this one's deadline, not from the (later) wake-up:
+            // otherwise every wake-up's lateness adds up and a 10 ms interval becomes 11.5 ms.
+            // A wake-up late by half an interval or more starts afresh, as keepalived does.
+            let late = now.since(t);
+            self.sands = Some(if late < self.cfg.adver_int / 2 {
+                t + self.cfg.adver_int
+            } else {
+                now + self.cfg.adver_int
+            });
+        } else if self.state == State::Master || self.state == State::Backup {
             self.init_sands(now);
         }
     }
