@@ -55,7 +55,13 @@ pub fn run(cli: &Cli) -> ExitCode {
     let args: Vec<String> = std::env::args().map(|a| format!("'{a}'")).collect();
     tracing::info!("Command line: {}", args.join(" "));
     tracing::info!("Configuration file {}", cli.use_file.display());
-    let code = match PidFiles::create(&[cli.pid_file(), cli.vrrp_pid_file()]) {
+    // -C runs no VRRP side, so no VRRP pid file (the checkers' is lvs.rs's).
+    let pid_files = if cli.check {
+        vec![cli.pid_file()]
+    } else {
+        vec![cli.pid_file(), cli.vrrp_pid_file()]
+    };
+    let code = match PidFiles::create(&pid_files) {
         Ok(pids) => {
             let code = serve(cli, &log);
             drop(pids);
@@ -369,6 +375,12 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         None => controls,
     };
     let mut engine = Engine::new(plan, shell, notifier).with_dropped(dropped);
+    // The configuration's trees and the setup's reading are copied into what runs: freed, and
+    // the freed heap handed back to the kernel, they no longer count in the daemon's RSS.
+    drop(read);
+    drop(loaded);
+    drop(system);
+    keepalived_sys::release_free_memory();
     engine.run(rx, controls).await;
     if let Some(l) = lvs {
         l.stop().await;

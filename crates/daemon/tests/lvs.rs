@@ -469,6 +469,8 @@ fn check_and_vrrp_flags_split_the_two_sides() {
     );
     std::thread::sleep(Duration::from_secs(2));
     assert!(!lan.hosts[0].holds(VIP), "{}", only_check.log());
+    assert!(d1.join("check.pid").exists() && !d1.join("vrrp.pid").exists());
+    assert!(d2.join("vrrp.pid").exists() && !d2.join("check.pid").exists());
     assert!(
         !only_vrrp.log().contains("LVS table"),
         "{}",
