@@ -59,13 +59,20 @@ fn adapt(conf: &str, dir: &Path) -> String {
         &reader,
         &format!("cat \"$1\" >> {}", dir.join("fifo.log").display()),
     );
+    let all = dir.join("all.sh");
+    script(
+        &all,
+        &format!("cat \"$1\" >> {}", dir.join("all.log").display()),
+    );
     let r = rec.display();
     conf.replace(
         "    router_id director1\n",
         &format!(
-            "    router_id director1\n    lvs_notify_fifo {}\n    lvs_notify_fifo_script {}\n",
+            "    router_id director1\n    lvs_notify_fifo {}\n    lvs_notify_fifo_script {}\n    notify_fifo {}\n    notify_fifo_script {}\n",
             dir.join("lvs.fifo").display(),
-            reader.display()
+            reader.display(),
+            dir.join("all.fifo").display(),
+            all.display()
         ),
     )
     .replace("delay_loop 6", "delay_loop 1\n    omega")
@@ -273,6 +280,16 @@ fn scenario04_table_follows_the_real_servers() {
         "{}",
         why(&ka)
     );
+    // notify_fifo gets the VRRP and the checker lines.
+    let all = d.join("all.log");
+    assert!(
+        wait_until(Duration::from_secs(5), || {
+            count_line(&all, &format!("RS [{RS1}]:tcp:80 [{VIP}]:tcp:80 DOWN")) == 1
+                && count_line(&all, "INSTANCE \"VI_1\" MASTER 100") == 1
+        }),
+        "{:?}",
+        lines(&all)
+    );
     let log = ka.log();
     assert!(
         log.contains(&format!(
@@ -466,6 +483,16 @@ fn check_and_vrrp_flags_split_the_two_sides() {
         "-C:\n{}\n-P:\n{}",
         only_check.log(),
         only_vrrp.log()
+    );
+    // With -C the checker side starts notify_fifo's reader itself.
+    assert!(
+        wait_until(Duration::from_secs(5), || count_line(
+            &d1.join("all.log"),
+            &format!("RS [{RS2}]:tcp:80 [{VIP}]:tcp:80 DOWN")
+        ) == 1),
+        "{:?}\n{}",
+        lines(&d1.join("all.log")),
+        only_check.log()
     );
     std::thread::sleep(Duration::from_secs(2));
     assert!(!lan.hosts[0].holds(VIP), "{}", only_check.log());
