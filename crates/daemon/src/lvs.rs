@@ -74,6 +74,7 @@ pub fn ipvs_warning(present: bool) -> &'static str {
 
 enum Request {
     Dump,
+    Reload(Box<Plan>),
     Stop(oneshot::Sender<()>),
 }
 
@@ -92,6 +93,66 @@ struct Context {
     ipvs: bool,
 }
 
+/// What a configuration asks the checkers to do.
+pub struct Plan {
+    vss: Vec<VirtualServerConfig>,
+    opts: ModelOptions,
+    sched: SchedulerOptions,
+}
+
+impl Plan {
+    /// Maps `cfg` (what cannot run is logged, once per load).
+    pub fn of(cfg: &Config) -> Plan {
+        let mapped = keepalived_check::from_conf::from_config(cfg);
+        for what in &mapped.unsupported {
+            warn!("{what}");
+        }
+        let g = &cfg.global;
+        // keepalived 2.2.7: unset, a real server's alerts are on and a virtual server's off.
+        let explicit = g.smtp_alert_checker.or(g.smtp_alert);
+        let mut vss = mapped.virtual_servers;
+        if explicit.is_none() {
+            for vs in &mut vss {
+                vs.smtp_alert.get_or_insert(false);
+            }
+        }
+        let opts = ModelOptions {
+            rs_init_notifies: g.rs_init_notifies,
+            smtp_alert_default: explicit.unwrap_or(true),
+            no_checker_emails: g.no_checker_emails,
+        };
+        let tls = match &mapped.ssl {
+            Some(ssl) => match keepalived_check::probe::http::tls_connector_for(ssl) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    error!("SSL: {e}; SSL_GET checks use the default context");
+                    None
+                }
+            },
+            None => None,
+        };
+        Plan {
+            vss,
+            opts,
+            sched: SchedulerOptions {
+                no_warmup: false,
+                tls,
+            },
+        }
+    }
+
+    /// Starts the checkers; after a reload, surviving real servers carry on from `old`.
+    fn run(&self, old: Option<&Model>) -> Started {
+        let mut model = Model::new(self.vss.clone(), self.opts);
+        if let Some(old) = old {
+            model.inherit(old);
+        }
+        scheduler::run(model, self.sched.clone())
+    }
+}
+
+type Started = (Running, Vec<Action>, Table, mpsc::UnboundedReceiver<Report>);
+
 /// Starts the checkers of `cfg`. `with_vrrp`: the VRRP side runs too and already started the
 /// `notify_fifo` script, so only `lvs_notify_fifo`'s is started here.
 pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) -> Lvs {
@@ -106,47 +167,14 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
             None
         }
     };
-    let mapped = keepalived_check::from_conf::from_config(cfg);
-    for what in &mapped.unsupported {
-        warn!("{what}");
-    }
+    let plan = Plan::of(cfg);
     let ipvs = ipvs_present();
     warn!("{}", ipvs_warning(ipvs));
     let security = security_of(globals);
     let fifos = open_fifos(cfg, &security, with_vrrp);
     let mail = mail_of(globals).map(Arc::new);
-    let g = &cfg.global;
-    // keepalived 2.2.7: unset, a real server's alerts are on and a virtual server's off.
-    let explicit = g.smtp_alert_checker.or(g.smtp_alert);
-    let mut vss = mapped.virtual_servers;
-    if explicit.is_none() {
-        for vs in &mut vss {
-            vs.smtp_alert.get_or_insert(false);
-        }
-    }
-    let opts = ModelOptions {
-        rs_init_notifies: g.rs_init_notifies,
-        smtp_alert_default: explicit.unwrap_or(true),
-        no_checker_emails: g.no_checker_emails,
-    };
-    let tls = match &mapped.ssl {
-        Some(ssl) => match keepalived_check::probe::http::tls_connector_for(ssl) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                error!("SSL: {e}; SSL_GET checks use the default context");
-                None
-            }
-        },
-        None => None,
-    };
-    let model = Model::new(vss.clone(), opts);
-    let (running, actions, table, reports) = scheduler::run(
-        model,
-        SchedulerOptions {
-            no_warmup: false,
-            tls,
-        },
-    );
+    let (running, actions, table, reports) = plan.run(None);
+    let vss = plan.vss;
     let mut side = Side {
         ctx: Context {
             security,
@@ -186,6 +214,35 @@ impl Lvs {
         self.task.abort();
     }
 
+    /// SIGHUP: reads the configuration again and moves the checkers to it (global_defs' FIFOs,
+    /// mail and script user stay as started). A configuration keepalived would refuse is not
+    /// taken: the running one stays.
+    async fn reload(&self, cli: &Cli) {
+        info!("Reloading");
+        let loaded = keepalived_conf::load(
+            &cli.use_file,
+            &crate::run::load_options(cli),
+            &keepalived_conf::Host,
+        );
+        let runnable = loaded.runnable();
+        for line in loaded.render().lines() {
+            if runnable {
+                warn!("{line}");
+            } else {
+                error!("{line}");
+            }
+        }
+        if !runnable {
+            error!(
+                "Configuration file {} cannot be run (see above): keeping the running configuration",
+                cli.use_file.display()
+            );
+            return;
+        }
+        let plan = Plan::of(&loaded.config);
+        let _ = self.tx.send(Request::Reload(Box::new(plan))).await;
+    }
+
     /// Puts itself between the signals and the VRRP engine: every control still reaches the
     /// engine, and SIGUSR1 also writes the checker dump.
     pub fn share(&self, mut controls: mpsc::Receiver<Control>) -> mpsc::Receiver<Control> {
@@ -205,14 +262,12 @@ impl Lvs {
     }
 
     /// The loop when only the checkers run (-C, or no vrrp_instance): signals until TERM/INT.
-    pub async fn serve_alone(self, mut controls: mpsc::Receiver<Control>) {
+    pub async fn serve_alone(self, cli: &Cli, mut controls: mpsc::Receiver<Control>) {
         while let Some(c) = controls.recv().await {
             match c {
                 Control::Stop => break,
                 Control::DumpData => self.dump(),
-                Control::Reload => warn!(
-                    "Reload (SIGHUP) is not implemented yet: the running configuration is kept; restart to apply changes"
-                ),
+                Control::Reload => self.reload(cli).await,
                 Control::DumpStats | Control::DumpJson | Control::ClearStats => {}
             }
         }
@@ -235,7 +290,7 @@ struct Side {
 impl Side {
     async fn serve(
         mut self,
-        running: Running,
+        mut running: Running,
         mut reports: mpsc::UnboundedReceiver<Report>,
         mut requests: mpsc::Receiver<Request>,
     ) {
@@ -247,6 +302,9 @@ impl Side {
                 },
                 q = requests.recv() => match q {
                     Some(Request::Dump) => self.dump(),
+                    Some(Request::Reload(plan)) => {
+                        (running, reports) = self.reload(running, &plan).await;
+                    }
                     Some(Request::Stop(done)) => break Some(done),
                     None => break None,
                 },
@@ -262,6 +320,56 @@ impl Side {
         if let Some(done) = done {
             let _ = done.send(());
         }
+    }
+
+    /// keepalived's reload: checkers stop, the new configuration's start, real servers that
+    /// stayed (same address and checkers) keep their state, and the table moves by its diff.
+    async fn reload(
+        &mut self,
+        running: Running,
+        plan: &Plan,
+    ) -> (Running, mpsc::UnboundedReceiver<Report>) {
+        let old = running.stop().await;
+        let (running, actions, table, reports) = plan.run(old.as_ref());
+        let mut checkers = HashMap::new();
+        for (vi, vs) in plan.vss.iter().enumerate() {
+            let Some(ovi) = self
+                .vss
+                .iter()
+                .position(|o| o.ident == vs.ident && o.protocol == vs.protocol)
+            else {
+                continue;
+            };
+            for (ri, rs) in vs.real_servers.iter().enumerate() {
+                let Some(ori) = self.vss[ovi]
+                    .real_servers
+                    .iter()
+                    .position(|o| o.addr == rs.addr && o.checkers == rs.checkers)
+                else {
+                    continue;
+                };
+                for ci in 0..rs.checkers.len() {
+                    let from = CheckerId {
+                        vs: ovi,
+                        rs: ori,
+                        checker: ci,
+                    };
+                    if let Some(up) = self.checkers.get(&from) {
+                        let to = CheckerId {
+                            vs: vi,
+                            rs: ri,
+                            checker: ci,
+                        };
+                        checkers.insert(to, *up);
+                    }
+                }
+            }
+        }
+        self.checkers = checkers;
+        self.vss = plan.vss.clone();
+        self.act(actions);
+        self.table_changed(table);
+        (running, reports)
     }
 
     fn report(&mut self, r: Report) {

@@ -152,7 +152,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             }
         };
         let lvs = crate::lvs::start(cli, &loaded.config, &read.globals, false).await;
-        lvs.serve_alone(controls).await;
+        lvs.serve_alone(cli, controls).await;
         return ExitCode::SUCCESS;
     }
     if read.instances.is_empty() {

@@ -507,3 +507,62 @@ fn check_and_vrrp_flags_split_the_two_sides() {
     assert_eq!(only_check.stop().0, Some(0), "{}", only_check.log());
     assert_eq!(only_vrrp.stop().0, Some(0), "{}", only_vrrp.log());
 }
+
+#[test]
+fn reload_keeps_surviving_real_servers_when_checkers_run_alone() {
+    skip_unless_root!();
+    if skipped_for_keepalived() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut lan = lan();
+    let _web1 = http(&lan.hosts[1], &d.join("www1"));
+    let rs = |addr: &str, weight: u32| {
+        format!(
+            "    real_server {addr} 80 {{\n        weight {weight}\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n"
+        )
+    };
+    let vs = |body: String| {
+        format!(
+            "virtual_server {VIP} 80 {{\n    delay_loop 1\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n{body}}}\n"
+        )
+    };
+    let ns = lan.host("director1").ns.clone();
+    let mut ka = Run::start(&ns, d, &vs(rs(RS1, 1)), &[]);
+    let add1 = format!("adding real server {RS1}:80 to service {SERVICE}");
+    assert!(
+        wait_until(Duration::from_secs(10), || ka
+            .log()
+            .contains(&format!("TCP connection to [{RS1}]:tcp:80 success."))),
+        "{}",
+        ka.log()
+    );
+    // rs2 joins (no server: its first check takes it out); rs1 stays as it was.
+    std::fs::write(d.join("keepalived.conf"), vs(rs(RS1, 1) + &rs(RS2, 1))).unwrap();
+    let _ = kill(ka.pid(), Signal::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(10), || ka.count(&format!(
+            "removing real server {RS2}:80 from service {SERVICE}"
+        )) == 1),
+        "{}",
+        ka.log()
+    );
+    let log = ka.log();
+    assert!(log.contains("Reloading"), "{log}");
+    assert_eq!(ka.count(&add1), 1, "{log}");
+    // rs1 leaves the configuration: it leaves the table; the service stays for rs2 (down).
+    std::fs::write(d.join("keepalived.conf"), vs(rs(RS2, 1))).unwrap();
+    let _ = kill(ka.pid(), Signal::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(10), || ka.count(&format!(
+            "removing real server {RS1}:80 from service {SERVICE}"
+        )) == 1),
+        "{}",
+        ka.log()
+    );
+    assert!(ka.alive());
+    assert_eq!(ka.count(&format!("removing service {SERVICE}")), 0);
+    let (code, _) = ka.stop();
+    assert_eq!(code, Some(0), "{}", ka.log());
+}
