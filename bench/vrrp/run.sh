@@ -27,6 +27,7 @@
 #       DURATION=60 (CPU/RSS window, s), WARMUP=10 (s after both daemons run, before the window)
 #       INSTANCES=1000, PROBE_MS=1, OUTAGE_ADVERTS="1 0.1 0.01", CPU_ADVERTS="1 0.1",
 #       PARTS="outage cpu", DAEMONS="k rs", CAPTURE= (1: tcpdump ARP+VRRP at the client),
+#       SMAPS= (1: save /proc/<pid>/smaps of every daemon at the end of each CPU window),
 #       UDP_RT=20 (SCHED_FIFO priority of the measuring tools once started; 0: none),
 #       OUT=/tmp/vrrp-bench-<time> (raw samples, probe JSON, daemon logs, table.md)
 # The defaults take about 35 minutes (outage part ~10, CPU part ~25). Results: docs/BENCHMARKS.md.
@@ -46,6 +47,7 @@ OUTAGE_ADVERTS=${OUTAGE_ADVERTS:-"1 0.1 0.01"}
 CPU_ADVERTS=${CPU_ADVERTS:-"1 0.1"}
 PARTS=${PARTS:-"outage cpu"}
 DAEMONS=${DAEMONS:-"k rs"}
+SMAPS=${SMAPS:-}
 OUT=${OUT:-/tmp/vrrp-bench-$(date +%Y%m%d-%H%M%S)}
 # The measuring tools (responders, prober, killer) switch to SCHED_FIFO UDP_RT once started, so
 # that on a busy machine the silences they see are the daemons', not their own scheduling; the
@@ -327,6 +329,11 @@ cpu_sample() {
     t1=$(date +%s.%N)
     r1=$(rss_kb $(tree "$d1"))
     r2=$(rss_kb $(tree "$d2"))
+    if [ -n "$SMAPS" ]; then # what the RSS is made of, per mapping
+        local pid
+        for pid in $p1; do cat "/proc/$pid/smaps" >"$OUT/smaps-$dm-$adv-$rep-master-$pid" 2>/dev/null; done
+        for pid in $p2; do cat "/proc/$pid/smaps" >"$OUT/smaps-$dm-$adv-$rep-backup-$pid" 2>/dev/null; done
+    fi
     v1=$(vip_count "$NS_R1")
     v2=$(vip_count "$NS_R2")
     alive "$d1" || say "cpu $n adv $adv #$rep: master died (see $OUT/run/c-$dm-$adv-$rep-r1/log)"

@@ -375,6 +375,12 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         None => controls,
     };
     let mut engine = Engine::new(plan, shell, notifier).with_dropped(dropped);
+    // The configuration's trees and the setup's reading are copied into what runs: freed, and
+    // the freed heap handed back to the kernel, they no longer count in the daemon's RSS.
+    drop(read);
+    drop(loaded);
+    drop(system);
+    keepalived_sys::release_free_memory();
     engine.run(rx, controls).await;
     if let Some(l) = lvs {
         l.stop().await;

@@ -325,7 +325,7 @@ impl LinuxShell {
         }
     }
 
-    /// VIPs get a valid lifetime of `secs` that a refresher renews every second while this
+    /// VIPs get a valid lifetime of `secs` that a refresher renews 2 s before it ends while this
     /// process is master: a SIGKILLed or hung daemon's VIPs leave by themselves.
     pub fn with_vip_lifetime(mut self, secs: u32) -> Self {
         self.vip_lifetime = Some(secs.max(2));
@@ -412,8 +412,13 @@ impl LinuxShell {
         }
         if self.vip_lifetime.is_some() && !specs.is_empty() {
             let nl = self.nl.clone();
+            // Renewed 2 s before the lifetime runs out (the kernel counts whole seconds), not
+            // every second: with 1,000 VIPs each renewal is 1,000 netlink round trips.
+            let every = Duration::from_secs(u64::from(
+                self.vip_lifetime.unwrap_or(3).saturating_sub(2).max(1),
+            ));
             let task = tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                let mut tick = tokio::time::interval(every);
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 tick.tick().await;
                 loop {
@@ -681,7 +686,7 @@ impl Shell for LinuxShell {
 /// Interface up/down as the loop needs it: the first state of every interface at once, then
 /// every change (a deleted interface counts as down).
 pub fn watch_links(system: &Interfaces, tx: mpsc::Sender<Input>) -> Result<()> {
-    let mut rx = keepalived_sys::netlink::monitor().map_err(sys)?;
+    let mut rx = keepalived_sys::netlink::monitor_links().map_err(sys)?;
     let mut names: HashMap<u32, (String, bool)> = system
         .by_name
         .iter()

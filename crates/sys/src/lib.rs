@@ -15,7 +15,7 @@
 //! - [`netlink::Netlink`]: addresses with every VIP-line option ([`netlink::AddrSpec`]: label, scope,
 //!   brd, peer, noprefixroute, preferred/valid lifetime), list, tagged with [`netlink::OUR_ADDR_PROTO`]
 //!   (IFA_PROTO) so leftovers of a crashed run are found by `remove_ours`; ifindex/name/MAC lookups;
-//!   [`netlink::monitor`] streams link up/down and address events; routes ([`netlink::RouteSpec`])
+//!   [`netlink::monitor`] streams link up/down and address events ([`netlink::monitor_links`]: links only); routes ([`netlink::RouteSpec`])
 //!   and policy rules ([`netlink::RuleSpec`]) tagged with proto [`netlink::OUR_ROUTE_PROTO`];
 //!   macvlan create/delete; set link up/down.
 //! - [`nft::Firewall`]: our own `inet keepalived_rs` table dropping traffic to VIPs (vrrp_strict / no accept).
@@ -38,6 +38,17 @@ pub mod socket;
 pub mod sysctl;
 pub mod track;
 pub mod vmac;
+
+/// Hands the allocator's free memory back to the kernel (glibc keeps freed heap otherwise): for
+/// after start-up, when the configuration's trees are gone.
+#[allow(unsafe_code)]
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks and trims glibc's own arenas; it takes no pointer from us.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
 
 /// Every failure of the I/O shell, saying what was attempted on what.
 #[derive(Debug, thiserror::Error)]

@@ -350,9 +350,18 @@ impl Netlink {
 /// Link and address events of this namespace, until the receiver is dropped.
 pub fn monitor() -> Result<mpsc::Receiver<Event>> {
     use rtnetlink::MulticastGroup as G;
-    let (conn, _handle, mut messages) =
-        rtnetlink::new_multicast_connection(&[G::Link, G::Ipv4Ifaddr, G::Ipv6Ifaddr])
-            .map_err(crate::io("opening a netlink monitor socket"))?;
+    monitor_groups(&[G::Link, G::Ipv4Ifaddr, G::Ipv6Ifaddr])
+}
+
+/// Link events only: a master refreshing 1,000 VIP lifetimes a second would otherwise read
+/// and parse 1,000 address events a second it has no use for.
+pub fn monitor_links() -> Result<mpsc::Receiver<Event>> {
+    monitor_groups(&[rtnetlink::MulticastGroup::Link])
+}
+
+fn monitor_groups(groups: &[rtnetlink::MulticastGroup]) -> Result<mpsc::Receiver<Event>> {
+    let (conn, _handle, mut messages) = rtnetlink::new_multicast_connection(groups)
+        .map_err(crate::io("opening a netlink monitor socket"))?;
     tokio::spawn(conn);
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {
