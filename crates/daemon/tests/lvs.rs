@@ -566,3 +566,95 @@ fn reload_keeps_surviving_real_servers_when_checkers_run_alone() {
     let (code, _) = ka.stop();
     assert_eq!(code, Some(0), "{}", ka.log());
 }
+
+/// Syslog lines of the checker side carry keepalived's `Keepalived_healthcheckers` ident. The
+/// daemon runs in a private mount namespace whose /dev is a fresh tmpfs, with a python listener
+/// on /dev/log there: the host's syslog never sees these lines.
+#[test]
+fn checker_lines_carry_the_healthcheckers_syslog_ident() {
+    skip_unless_root!();
+    if skipped_for_keepalived() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut lan = lan();
+    let _web1 = http(&lan.hosts[1], &d.join("www1"));
+    let conf = d.join("keepalived.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "virtual_server {VIP} 80 {{\n    delay_loop 1\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server {RS1} 80 {{\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let p = |n: &str| d.join(n).display().to_string();
+    let listener = format!(
+        r#"
+import socket, os, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+s.settimeout(0.5)
+pid = os.fork()
+if pid == 0:
+    os.execv("{bin}", ["keepalived-rs", "-n", "-f", "{conf}", "-p", "{m}", "-r", "{v}", "-c", "{c}"])
+end = time.time() + 20
+seen = ""
+while time.time() < end and "TCP connection to" not in seen:
+    try:
+        line = s.recv(65536).decode()
+        seen += line + "\n"
+        print(line, flush=True)
+    except socket.timeout:
+        pass
+os.kill(pid, 15)
+os.waitpid(pid, 0)
+"#,
+        bin = ours().display(),
+        conf = conf.display(),
+        m = p("main.pid"),
+        v = p("vrrp.pid"),
+        c = p("check.pid"),
+    );
+    std::fs::write(d.join("listen.py"), listener).unwrap();
+    let ns = lan.host("director1").ns.clone();
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &ns,
+            "unshare",
+            "-m",
+            "--propagation",
+            "private",
+        ])
+        .args([
+            "sh",
+            "-c",
+            "mount -t tmpfs none /dev && exec python3 \"$0\"",
+        ])
+        .arg(d.join("listen.py"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ident_of = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what))
+            .and_then(|l| l.split_whitespace().nth(3).map(str::to_string))
+            .unwrap_or_default()
+    };
+    assert!(
+        ident_of(&format!("TCP connection to [{RS1}]:tcp:80 success."))
+            .starts_with("Keepalived_healthcheckers["),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        ident_of("IPVS").starts_with("Keepalived_healthcheckers["),
+        "{text}"
+    );
+    assert!(
+        ident_of("Starting keepalived-rs").starts_with("Keepalived_vrrp["),
+        "{text}"
+    );
+}
