@@ -49,7 +49,8 @@ pub struct Plan {
 #[derive(Debug, Clone)]
 pub enum Input {
     /// A packet read on `interface` (IP protocol 112 or 51).
-    Packet { interface: String, packet: Packet },
+    /// The name is shared with the socket's reader: no allocation per packet.
+    Packet { interface: Arc<str>, packet: Packet },
     /// Tracker `index` of `instance` has a new result.
     Tracker {
         instance: usize,
@@ -116,7 +117,7 @@ impl Wake {
     async fn until(&mut self, at: Duration) {
         match self {
             Wake::Alarm(a) => {
-                if let Err(e) = a.wait_until(at).await {
+                if let Err(e) = a.wake_by(at).await {
                     tracing::warn!("{e}");
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
@@ -133,7 +134,7 @@ pub struct Engine<S: Shell> {
     router: Router,
     specs: Vec<InstanceSpec>,
     groups: Vec<GroupSpec>,
-    by_vrid: HashMap<(String, Family, u8), Vec<usize>>,
+    by_vrid: HashMap<(Arc<str>, Family, u8), Vec<usize>>,
     shell: S,
     notifier: Notifier,
     clock: Clock,
@@ -163,10 +164,14 @@ fn state_number(s: State) -> u8 {
 
 impl<S: Shell> Engine<S> {
     pub fn new(plan: Plan, shell: S, mut notifier: Notifier) -> Self {
-        let mut by_vrid: HashMap<(String, Family, u8), Vec<usize>> = HashMap::new();
+        let mut by_vrid: HashMap<(Arc<str>, Family, u8), Vec<usize>> = HashMap::new();
         for (i, s) in plan.instances.iter().enumerate() {
             by_vrid
-                .entry((s.interface.clone(), Family::of(&s.cfg.src), s.cfg.vrid))
+                .entry((
+                    Arc::from(s.interface.as_str()),
+                    Family::of(&s.cfg.src),
+                    s.cfg.vrid,
+                ))
                 .or_default()
                 .push(i);
             notifier.set_scripts(&s.cfg.name, s.scripts.clone());

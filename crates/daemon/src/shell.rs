@@ -553,7 +553,7 @@ impl LinuxShell {
 }
 
 async fn read_loop(sock: Arc<VrrpSocket>, tx: mpsc::Sender<Input>) {
-    let interface = sock.spec().ifname.clone();
+    let interface: Arc<str> = Arc::from(sock.spec().ifname.as_str());
     let ipv6 = sock.spec().ipv6;
     loop {
         let r = match sock.recv().await {

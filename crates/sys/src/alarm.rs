@@ -52,6 +52,23 @@ impl Alarm {
     /// Waits until CLOCK_MONOTONIC reaches `at` (at once if it has). Cancel-safe: dropping the
     /// future leaves the alarm armed for the next call with the same time.
     pub async fn wait_until(&mut self, at: Duration) -> Result<()> {
+        self.arm(at)?;
+        self.fired().await
+    }
+
+    /// Like [`Alarm::wait_until`], but an alarm already armed for an earlier time is kept, so
+    /// this may return before `at`: for a loop that checks its deadlines on every wake-up and
+    /// whose deadline moves later with nearly every packet (a backup's), which would otherwise
+    /// pay a timerfd_settime per packet.
+    pub async fn wake_by(&mut self, at: Duration) -> Result<()> {
+        match self.armed {
+            Some(armed) if armed <= at => {}
+            _ => self.arm(at)?,
+        }
+        self.fired().await
+    }
+
+    fn arm(&mut self, at: Duration) -> Result<()> {
         if self.armed != Some(at) {
             // A zero it_value would disarm: the earliest time is 1 ns.
             let at = at.max(Duration::from_nanos(1));
@@ -65,6 +82,10 @@ impl Alarm {
                 .map_err(errno("timerfd_settime"))?;
             self.armed = Some(at);
         }
+        Ok(())
+    }
+
+    async fn fired(&mut self) -> Result<()> {
         loop {
             let mut guard = self
                 .fd
@@ -110,6 +131,15 @@ mod tests {
             let _ = tokio::time::timeout(Duration::from_millis(1), a.wait_until(at)).await;
             a.wait_until(at).await.unwrap();
             assert!(monotonic() >= at);
+            // wake_by keeps an earlier alarm: it returns at the earlier time, then re-arms
+            let early = monotonic() + Duration::from_millis(5);
+            let late = early + Duration::from_millis(50);
+            let _ = tokio::time::timeout(Duration::from_millis(1), a.wake_by(early)).await;
+            a.wake_by(late).await.unwrap();
+            let woke = monotonic();
+            assert!(woke >= early && woke < late, "{woke:?} {early:?} {late:?}");
+            a.wake_by(late).await.unwrap();
+            assert!(monotonic() >= late);
         });
     }
 }
