@@ -5,9 +5,9 @@
 //! change to it is logged as the steps IPVS would be given. keepalived's checker process would
 //! refuse to run without IPVS; we say once that it is missing and go on checking.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,6 +75,10 @@ pub fn ipvs_warning(present: bool) -> &'static str {
 enum Request {
     Dump,
     Reload(Box<Plan>),
+    /// The addresses on this host when the ha_suspend watch starts.
+    Addresses(Vec<IpAddr>),
+    /// An address came or went.
+    Address(IpAddr, bool),
     Stop(oneshot::Sender<()>),
 }
 
@@ -175,7 +179,12 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
     let mail = mail_of(globals).map(Arc::new);
     let (running, actions, table, reports) = plan.run(None);
     let vss = plan.vss;
+    let (tx, rx) = mpsc::channel(16);
     let mut side = Side {
+        me: tx.clone(),
+        local: HashSet::new(),
+        known: false,
+        watching: false,
         ctx: Context {
             security,
             fifos,
@@ -190,7 +199,6 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
     };
     side.act(actions);
     side.table_changed(table);
-    let (tx, rx) = mpsc::channel(16);
     let task = tokio::spawn(side.serve(running, reports, rx));
     Lvs {
         tx,
@@ -277,6 +285,12 @@ impl Lvs {
 
 /// The task's state: what it must act on and what the dump shows.
 struct Side {
+    /// For the ha_suspend address watch to report to the task.
+    me: mpsc::Sender<Request>,
+    /// This host's addresses, once `known`.
+    local: HashSet<IpAddr>,
+    known: bool,
+    watching: bool,
     ctx: Context,
     vss: Vec<VirtualServerConfig>,
     table: Table,
@@ -294,6 +308,7 @@ impl Side {
         mut reports: mpsc::UnboundedReceiver<Report>,
         mut requests: mpsc::Receiver<Request>,
     ) {
+        self.watch_addresses();
         let done = loop {
             tokio::select! {
                 r = reports.recv() => match r {
@@ -304,6 +319,25 @@ impl Side {
                     Some(Request::Dump) => self.dump(),
                     Some(Request::Reload(plan)) => {
                         (running, reports) = self.reload(running, &plan).await;
+                        self.watch_addresses();
+                        if self.known {
+                            self.apply_presence(&running, None).await;
+                        }
+                    }
+                    Some(Request::Addresses(list)) => {
+                        self.local = list.into_iter().collect();
+                        self.known = true;
+                        self.apply_presence(&running, None).await;
+                    }
+                    Some(Request::Address(ip, present)) => {
+                        let changed = if present {
+                            self.local.insert(ip)
+                        } else {
+                            self.local.remove(&ip)
+                        };
+                        if self.known && changed {
+                            self.apply_presence(&running, Some(ip)).await;
+                        }
                     }
                     Some(Request::Stop(done)) => break Some(done),
                     None => break None,
@@ -319,6 +353,65 @@ impl Side {
         .await;
         if let Some(done) = done {
             let _ = done.send(());
+        }
+    }
+
+    /// ha_suspend: watches this host's addresses (only when a virtual server asks for it: the
+    /// VIP lifetime refreshes make address events frequent).
+    fn watch_addresses(&mut self) {
+        if self.watching || suspended(&self.vss).is_empty() {
+            return;
+        }
+        self.watching = true;
+        let me = self.me.clone();
+        tokio::spawn(async move {
+            use keepalived_sys::netlink::{Event, Netlink, monitor};
+            // Subscribed before listing, so no change falls between the two.
+            let mut events = match monitor() {
+                Ok(rx) => rx,
+                Err(e) => {
+                    error!("ha_suspend: {e}; checkers run as if every address were present");
+                    return;
+                }
+            };
+            let listed = match Netlink::connect() {
+                Ok(nl) => nl.addrs(None).await,
+                Err(e) => Err(e),
+            };
+            match listed {
+                Ok(list) => {
+                    let addrs = list.into_iter().map(|a| a.addr).collect();
+                    if me.send(Request::Addresses(addrs)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    error!("ha_suspend: {e}; checkers run as if every address were present");
+                    return;
+                }
+            }
+            while let Some(ev) = events.recv().await {
+                let (ip, present) = match ev {
+                    Event::AddrAdded(a) => (a.addr, true),
+                    Event::AddrRemoved(a) => (a.addr, false),
+                    _ => continue,
+                };
+                if me.send(Request::Address(ip, present)).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Tells the model which ha_suspend virtual servers have their address here (`only`: the
+    /// ones on that address).
+    async fn apply_presence(&self, running: &Running, only: Option<IpAddr>) {
+        for (vi, ip) in suspended(&self.vss) {
+            if only.is_none_or(|o| o == ip) {
+                running
+                    .set_address_present(vi, self.local.contains(&ip))
+                    .await;
+            }
         }
     }
 
@@ -473,6 +566,18 @@ impl Side {
             error!("writing {CHECK_DATA_FILE}: {e}");
         }
     }
+}
+
+/// The virtual servers with `ha_suspend` and the address they wait for.
+fn suspended(vss: &[VirtualServerConfig]) -> Vec<(usize, IpAddr)> {
+    vss.iter()
+        .enumerate()
+        .filter(|(_, v)| v.ha_suspend)
+        .filter_map(|(i, v)| match &v.ident {
+            VsIdent::Addr(a) => Some((i, a.ip())),
+            _ => None,
+        })
+        .collect()
 }
 
 fn security_of(g: &Globals) -> ScriptSecurity {

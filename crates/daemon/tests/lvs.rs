@@ -658,3 +658,52 @@ os.waitpid(pid, 0)
         "{text}"
     );
 }
+
+#[test]
+fn ha_suspend_checks_only_while_the_address_is_here() {
+    skip_unless_root!();
+    if skipped_for_keepalived() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut lan = lan();
+    let _web1 = http(&lan.hosts[1], &d.join("www1"));
+    let conf = format!(
+        "virtual_server {VIP} 80 {{\n    delay_loop 1\n    ha_suspend\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server {RS1} 80 {{\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n}}\n"
+    );
+    let ns = lan.host("director1").ns.clone();
+    let mut ka = Run::start(&ns, d, &conf, &[]);
+    let deactivated = format!("Deactivating healthchecker for service [{RS1}]:tcp:80");
+    let success = format!("TCP connection to [{RS1}]:tcp:80 success.");
+    assert!(
+        wait_until(Duration::from_secs(10), || ka.count(&deactivated) == 1),
+        "{}",
+        ka.log()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(ka.count(&success), 0, "{}", ka.log());
+    // The VIP arrives (as a VRRP master would add it): checks start.
+    lan.hosts[0].sh(&format!("ip addr add {VIP}/32 dev eth0"));
+    assert!(
+        wait_until(Duration::from_secs(10), || ka.count(&success) == 1),
+        "{}",
+        ka.log()
+    );
+    assert_eq!(
+        ka.count(&format!(
+            "Activating healthchecker for service [{RS1}]:tcp:80"
+        )),
+        2,
+        "{}",
+        ka.log()
+    );
+    lan.hosts[0].sh(&format!("ip addr del {VIP}/32 dev eth0"));
+    assert!(
+        wait_until(Duration::from_secs(10), || ka.count(&deactivated) == 2),
+        "{}",
+        ka.log()
+    );
+    let (code, _) = ka.stop();
+    assert_eq!(code, Some(0), "{}", ka.log());
+}
