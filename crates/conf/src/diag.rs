@@ -214,7 +214,16 @@ fn render_one(out: &mut String, d: &Diagnostic, sources: &SourceMap) {
 /// The known word nearest to `word`, if it is near enough to be a likely typo.
 pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(&str, f64)> = None;
+    let len = word.chars().count();
     for k in known {
+        // Both measures are quadratic in the lengths, and the fuzzer feeds words of a megabyte.
+        // A pair whose lengths differ this much can pass neither test: Damerau-Levenshtein is at
+        // least the difference in length, and when one word is ten times the other, Jaro is at
+        // most 0.7, where Winkler's prefix bonus does not apply and 0.85 is out of reach.
+        let klen = k.chars().count();
+        if len.abs_diff(klen) > (k.len() / 3).max(2) && 10 * len.min(klen) <= len.max(klen) {
+            continue;
+        }
         let score = strsim::jaro_winkler(word, k);
         let close = strsim::damerau_levenshtein(word, k) <= (k.len() / 3).max(2);
         if (score >= 0.85 || close) && best.is_none_or(|(_, s)| score > s) {

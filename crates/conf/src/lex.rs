@@ -288,6 +288,109 @@ pub(crate) fn brace_split(t: &mut Text) -> Option<Text> {
     Some(rest)
 }
 
+/// Bytes after which a line needs no more than blank trimming and the brace split: printable
+/// ASCII and tab, without the bytes that start a comment, a quote, an escape, a parameter, a
+/// generator or a condition.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        t[b] = !matches!(b as u8, b'!' | b'#' | b'"' | b'\\' | b'$' | b'@' | b'~');
+        b += 1;
+    }
+    t[b'\t' as usize] = true;
+    t
+};
+
+/// Whether the whole physical line is plain (see [`PLAIN`]): most lines of a real file are, and
+/// they skip the per-byte span bookkeeping the general reader needs.
+pub(crate) fn is_plain(line: &[u8]) -> bool {
+    line.iter().all(|&b| PLAIN[b as usize])
+}
+
+/// The pieces [`decomment`] and repeated [`brace_split`] make of a plain line, as byte ranges:
+/// blanks trimmed at both ends, every brace starting a piece and a piece of its own unless it
+/// ends the line. Nothing is pushed for a blank line.
+pub(crate) fn plain_pieces(line: &[u8], out: &mut Vec<(usize, usize)>) {
+    let is_brace = |c: u8| c == b'{' || c == b'}';
+    let mut start = line.iter().take_while(|b| is_blank(**b)).count();
+    let end = line.len()
+        - line[start..]
+            .iter()
+            .rev()
+            .take_while(|b| is_blank(**b))
+            .count();
+    while start < end {
+        if is_brace(line[start]) {
+            let next = start
+                + 1
+                + line[start + 1..end]
+                    .iter()
+                    .take_while(|b| is_blank(**b))
+                    .count();
+            if next >= end {
+                out.push((start, end));
+                return;
+            }
+            out.push((start, start + 1));
+            start = next;
+        } else {
+            match line[start..end].iter().position(|&c| is_brace(c)) {
+                None => {
+                    out.push((start, end));
+                    return;
+                }
+                Some(p) => {
+                    let head = start + p
+                        - line[start..start + p]
+                            .iter()
+                            .rev()
+                            .take_while(|b| is_blank(**b))
+                            .count();
+                    out.push((start, head));
+                    start += p;
+                }
+            }
+        }
+    }
+}
+
+/// The words of one piece of a plain line (`from..to`, from [`plain_pieces`]), with the spans
+/// [`split_words`] would give them: a plain line is ASCII, so a column is a byte offset plus one.
+pub(crate) fn plain_words(
+    line: &str,
+    from: usize,
+    to: usize,
+    file: crate::FileId,
+    line_no: u32,
+) -> Vec<Word> {
+    let text = line.get(from..to).unwrap_or_default();
+    let piece = text.as_bytes();
+    let count = piece
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| !is_blank(b) && (i == 0 || is_blank(piece[i - 1])))
+        .count();
+    let mut words = Vec::with_capacity(count);
+    let mut i = 0;
+    while i < piece.len() {
+        if is_blank(piece[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < piece.len() && !is_blank(piece[i]) {
+            i += 1;
+        }
+        words.push(Word {
+            text: text.get(start..i).unwrap_or_default().to_owned(),
+            span: Span::new(file, line_no, (from + start) as u32 + 1, (i - start) as u32),
+            quoted: false,
+        });
+    }
+    words
+}
+
 /// Why [`split_escaped`] gave up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EscapeError {

@@ -83,7 +83,19 @@ pub fn read_str(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Output {
+    read_str_with(name, text, opts, sources, diags, true)
+}
+
+fn read_str_with(
+    name: &str,
+    text: &str,
+    opts: &Options,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    plain: bool,
+) -> Output {
     let mut r = Reader::new(opts, sources, diags, start_dir(Path::new(name)));
+    r.plain = plain;
     let id = r.sources.add(PathBuf::from(name), text.to_string(), None);
     r.stack.push(Glob {
         include_type: INCLUDE_R | INCLUDE_M | INCLUDE_W,
@@ -241,6 +253,8 @@ struct Reader<'a> {
     depth: usize,
     last_top: String,
     block_top: String,
+    /// Whether plain lines take the fast path (tests turn it off to compare both ways).
+    plain: bool,
 }
 
 fn hostname_or(opts: &Options) -> String {
@@ -295,12 +309,28 @@ impl<'a> Reader<'a> {
             depth: 0,
             last_top: String::new(),
             block_top: String::new(),
+            plain: true,
         }
     }
 
     fn run(mut self) -> Output {
-        let mut lines = Vec::new();
-        while let Some(buf) = self.read_line() {
+        // About one line per 24 bytes of the main file: growing a vector of 100,000 lines
+        // step by step costs copies and wakes the allocator's consolidation each time.
+        let text_len = self
+            .stack
+            .last()
+            .and_then(|g| g.cur.as_ref())
+            .and_then(|c| self.sources.file(c.id))
+            .map_or(0, |f| f.text.len());
+        let mut lines = Vec::with_capacity((text_len / 24).min(self.budget));
+        let mut pieces = Vec::new();
+        loop {
+            if self.plain_line(&mut lines, &mut pieces) {
+                continue;
+            }
+            let Some(buf) = self.read_line() else {
+                break;
+            };
             let (words, open_quote) = split_words(&buf);
             if let Some(q) = open_quote {
                 self.unterminated_quote(q);
@@ -318,6 +348,67 @@ impl<'a> Reader<'a> {
             lines,
             file_error: self.file_error,
         }
+    }
+
+    /// Reads the next physical line straight into [`Line`]s when nothing but blanks and the
+    /// brace split applies to it (see [`lex::is_plain`]) and the reader is in its plain state
+    /// (no generator, parameter, definition or brace rest under way, no include on the line,
+    /// budget enough). `false`, with nothing consumed, sends the line the general way; both
+    /// ways give the same lines, spans and budget.
+    fn plain_line(&mut self, lines: &mut Vec<Line>, pieces: &mut Vec<(usize, usize)>) -> bool {
+        if !self.plain
+            || self.residue.is_some()
+            || !self.gens.is_empty()
+            || self.pending.is_some()
+            || self.defining.is_some()
+        {
+            return false;
+        }
+        let Some(cur) = self.stack.last_mut().and_then(|g| g.cur.as_mut()) else {
+            return false;
+        };
+        if cur.col != 1 {
+            return false;
+        }
+        let Some(file) = self.sources.file(cur.id) else {
+            return false;
+        };
+        let Some(rest) = file.text.get(cur.pos..) else {
+            return false;
+        };
+        let limit = rest.len().min(MAXBUF - 1);
+        let Some(n) = rest.as_bytes()[..limit].iter().position(|&b| b == b'\n') else {
+            return false;
+        };
+        // A plain line is ASCII, so every byte offset below is a character boundary.
+        let content = rest[..n].trim_end_matches('\r');
+        if !lex::is_plain(content.as_bytes()) {
+            return false;
+        }
+        pieces.clear();
+        lex::plain_pieces(content.as_bytes(), pieces);
+        if pieces.len() > self.budget
+            || pieces
+                .iter()
+                .any(|&(a, _)| content.as_bytes()[a..].starts_with(b"include"))
+        {
+            return false;
+        }
+        let (id, line) = (cur.id, cur.line);
+        cur.pos += n + 1;
+        cur.line += 1;
+        self.budget -= pieces.len();
+        let first = lines.len();
+        for &(a, b) in pieces.iter() {
+            lines.push(Line {
+                words: lex::plain_words(content, a, b, id, line),
+                raw: content.get(a..b).unwrap_or_default().to_owned(),
+            });
+        }
+        for l in &lines[first..] {
+            self.track(&l.words);
+        }
+        true
     }
 
     fn unterminated_quote(&mut self, at: Span) {
@@ -1850,5 +1941,113 @@ mod tests {
         assert_eq!(v, ["open{a,b"]);
         let mut v = Vec::new();
         assert!(!brace_alternatives(&"{a,b}".repeat(20), &mut v));
+    }
+
+    /// Reads `text` with and without the plain-line fast path: lines, words, spans, raw text and
+    /// diagnostics must all be the same.
+    fn both_ways(text: &str, max_lines: Option<usize>) {
+        let opts = Options {
+            config_id: Some("id".into()),
+            random_seed: Some(1),
+            max_lines,
+            include_root: Some(PathBuf::from("/nonexistent-kconf-root")),
+            ..Default::default()
+        };
+        let run = |plain: bool| {
+            let mut sources = SourceMap::new();
+            let mut diags = Diagnostics::new();
+            let name = "/nonexistent-kconf-root/k.conf";
+            let out = read_str_with(name, text, &opts, &mut sources, &mut diags, plain);
+            let diags: Vec<String> = diags.iter().map(|d| format!("{d:?}")).collect();
+            (out.lines, diags, out.file_error)
+        };
+        let fast = run(true);
+        let slow = run(false);
+        if let Some(i) =
+            (0..fast.0.len().max(slow.0.len())).find(|&i| fast.0.get(i) != slow.0.get(i))
+        {
+            panic!(
+                "line {i} differs on {text:?}:\nfast {:?}\nslow {:?}",
+                fast.0.get(i),
+                slow.0.get(i)
+            );
+        }
+        assert_eq!(fast.1, slow.1, "diagnostics differ");
+        assert_eq!(fast.2, slow.2, "file errors differ");
+    }
+
+    #[test]
+    fn plain_lines_read_as_the_general_reader_does() {
+        both_ways("vrrp_instance VI_1 {\n    state  BACKUP \t\n}\n", None);
+        both_ways("a{b}c\n{ x }\n} y {\n\n  \t \n{\n}}{{\r\nlast", None);
+        both_ways("global_defs {\ninclude_check\n}\ninclude x.conf\n", None);
+        both_ways("a\nb {\nc }\nd\n", Some(3));
+        let bits = [
+            "vrrp_instance",
+            "VI_1",
+            "{",
+            "}",
+            " ",
+            "  ",
+            "\t",
+            "include",
+            "includer",
+            "x.conf",
+            "global_defs",
+            "include_check",
+            "-read",
+            "@id",
+            "@^id",
+            "$X",
+            "$X=1 {",
+            "$Y=a \\",
+            "${X}",
+            "\"q {\"",
+            "\"",
+            "!c",
+            "#c",
+            "\\",
+            "~SEQ(i,1,2)",
+            "$i",
+            "é",
+            "\r",
+            "x{y",
+            "}z",
+            "\u{0b}",
+            "\u{0}",
+            "state",
+            "BACKUP",
+            "10.0.0.1/24",
+        ];
+        let mut rng = StdRng::seed_from_u64(7);
+        let cases: usize = std::env::var("KCONF_PLAIN_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3000);
+        for case in 0..cases {
+            let mut text = String::new();
+            for _ in 0..rng.random_range(1..12) {
+                for _ in 0..rng.random_range(0..8) {
+                    text.push_str(bits[rng.random_range(0..bits.len())]);
+                    if rng.random_bool(0.6) {
+                        text.push(' ');
+                    }
+                }
+                if case % 97 == 0 {
+                    text.push_str(&"w ".repeat(rng.random_range(500..700)));
+                }
+                text.push('\n');
+            }
+            if rng.random_bool(0.2) {
+                text.pop();
+            }
+            // Always a budget: generators and parameters in random text can expand a lot.
+            let budget = Some(if rng.random_bool(0.3) {
+                rng.random_range(0..20)
+            } else {
+                2000
+            });
+            both_ways(&text, budget);
+        }
     }
 }

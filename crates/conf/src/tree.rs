@@ -160,11 +160,20 @@ impl Eq for Block {}
 impl Drop for Block {
     // The default drop recurses once per level; a file of 10,000 nested `{` must not overflow
     // the stack, so children are moved out onto a heap stack first.
+    // Lists of children are taken out whole (not node by node, which moved every node once
+    // more), so each node is dropped where it lies, its own block already empty.
     fn drop(&mut self) {
-        let mut stack = std::mem::take(&mut self.nodes);
-        while let Some(mut n) = stack.pop() {
-            if let Some(b) = n.block.as_mut() {
-                stack.append(&mut b.nodes);
+        if self.nodes.is_empty() {
+            return;
+        }
+        let mut stack = vec![std::mem::take(&mut self.nodes)];
+        while let Some(mut nodes) = stack.pop() {
+            for n in &mut nodes {
+                if let Some(b) = n.block.as_mut()
+                    && !b.nodes.is_empty()
+                {
+                    stack.push(std::mem::take(&mut b.nodes));
+                }
             }
         }
     }
@@ -235,6 +244,16 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
     }
 
     for line in lines {
+        // A line without braces is one node: its words move over whole.
+        if !line.words.is_empty() && !line.words.iter().any(|w| w.is_open() || w.is_close()) {
+            let n = Node {
+                words: line.words,
+                block: None,
+                raw: line.raw,
+            };
+            finish(&mut Some(n), &mut stack, &mut top);
+            continue;
+        }
         let mut raw = line.raw;
         for w in line.words {
             if w.is_open() {
