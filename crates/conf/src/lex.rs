@@ -24,10 +24,45 @@ impl Word {
 /// One logical line of the configuration, after preprocessing: what keepalived hands a keyword.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
+    /// Empty when the line is a lone brace (see `brace`).
     pub words: Vec<Word>,
     /// The line's text as keepalived's keyword handlers see it (after comments, parameters and
-    /// the brace split); script keywords re-read it with [`split_escaped`].
+    /// the brace split); script keywords re-read it with [`split_escaped`]. Empty for a brace.
     pub raw: String,
+    /// The line is a lone unquoted `{` or `}`. The brace split makes these the commonest lines
+    /// of a file, so they carry no word or text of their own (no allocation).
+    pub brace: Option<Brace>,
+}
+
+/// A `{` or `}` standing as a line of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Brace {
+    pub open: bool,
+    pub span: Span,
+}
+
+impl Line {
+    /// A line of words; a lone unquoted brace becomes a [`Brace`] line.
+    pub fn new(words: Vec<Word>, raw: String) -> Line {
+        if let [w] = words.as_slice()
+            && (w.is_open() || w.is_close())
+        {
+            return Line::brace(w.is_open(), w.span);
+        }
+        Line {
+            words,
+            raw,
+            brace: None,
+        }
+    }
+
+    pub fn brace(open: bool, span: Span) -> Line {
+        Line {
+            words: Vec::new(),
+            raw: String::new(),
+            brace: Some(Brace { open, span }),
+        }
+    }
 }
 
 /// Text being preprocessed: bytes, and for each byte where it came from.
@@ -510,10 +545,7 @@ pub fn lines(file: crate::FileId, text: &str, diags: &mut crate::Diagnostics) ->
                 ));
             }
             if !words.is_empty() {
-                out.push(Line {
-                    words,
-                    raw: head.lossy(),
-                });
+                out.push(Line::new(words, head.lossy()));
             }
         }
     }

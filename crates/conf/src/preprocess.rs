@@ -338,11 +338,9 @@ impl<'a> Reader<'a> {
             if words.is_empty() {
                 continue;
             }
-            self.track(&words);
-            lines.push(Line {
-                words,
-                raw: buf.lossy(),
-            });
+            let line = Line::new(words, buf.lossy());
+            self.track(&line);
+            lines.push(line);
         }
         Output {
             lines,
@@ -399,14 +397,21 @@ impl<'a> Reader<'a> {
         cur.line += 1;
         self.budget -= pieces.len();
         let first = lines.len();
+        let bytes = content.as_bytes();
         for &(a, b) in pieces.iter() {
+            if b == a + 1 && (bytes[a] == b'{' || bytes[a] == b'}') {
+                let span = Span::new(id, line, a as u32 + 1, 1);
+                lines.push(Line::brace(bytes[a] == b'{', span));
+                continue;
+            }
             lines.push(Line {
                 words: lex::plain_words(content, a, b, id, line),
                 raw: content.get(a..b).unwrap_or_default().to_owned(),
+                brace: None,
             });
         }
         for l in &lines[first..] {
-            self.track(&l.words);
+            self.track(l);
         }
         true
     }
@@ -420,8 +425,25 @@ impl<'a> Reader<'a> {
     }
 
     /// Follows the block structure far enough to apply `include_check` where keepalived does.
-    fn track(&mut self, words: &[lex::Word]) {
-        let first = &words[0];
+    fn track(&mut self, line: &Line) {
+        match line.brace {
+            Some(b) if b.open => {
+                if self.depth == 0 {
+                    self.block_top = self.last_top.clone();
+                }
+                self.depth += 1;
+                return;
+            }
+            Some(_) => {
+                self.depth = self.depth.saturating_sub(1);
+                return;
+            }
+            None => {}
+        }
+        let words = line.words.as_slice();
+        let Some(first) = words.first() else {
+            return;
+        };
         if first.is_open() {
             if self.depth == 0 {
                 self.block_top = self.last_top.clone();

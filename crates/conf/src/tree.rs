@@ -229,67 +229,132 @@ fn print_word(w: &Word) -> String {
 
 /// Builds the tree from lines. Unbalanced braces are reported once each, where they are.
 pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
-    // Flatten to a word stream with line breaks, the form braces can be matched in.
-    let mut stack: Vec<(Node, Block)> = Vec::new();
-    let mut top: Vec<Node> = Vec::new();
-    let mut current: Option<Node> = None;
+    Builder::default().run(lines, diags)
+}
 
-    fn finish(current: &mut Option<Node>, stack: &mut [(Node, Block)], top: &mut Vec<Node>) {
-        if let Some(n) = current.take() {
-            match stack.last_mut() {
-                Some((_, b)) => b.nodes.push(n),
-                None => top.push(n),
+/// What one word of a line does to the tree.
+enum Step {
+    Open(Span),
+    Close(Span),
+    Word(Word),
+}
+
+/// The tree under construction. The children of every open block wait in one shared vector
+/// (`kids`, each block remembering where its own start) and move into an exactly sized vector
+/// when the block closes: no per-block vector grows step by step.
+#[derive(Default)]
+struct Builder {
+    /// Open blocks: their node, block, and where their children start in `kids`.
+    stack: Vec<(Node, Block, usize)>,
+    kids: Vec<Node>,
+    top: Vec<Node>,
+    current: Option<Node>,
+}
+
+impl Builder {
+    fn run(mut self, lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
+        for line in lines {
+            if let Some(b) = line.brace {
+                self.step(
+                    if b.open {
+                        Step::Open(b.span)
+                    } else {
+                        Step::Close(b.span)
+                    },
+                    &mut String::new(),
+                    diags,
+                );
+                self.finish_current();
+                continue;
             }
+            // A line without braces is one node: its words move over whole.
+            if !line.words.is_empty() && !line.words.iter().any(|w| w.is_open() || w.is_close()) {
+                self.place(Node {
+                    words: line.words,
+                    block: None,
+                    raw: line.raw,
+                });
+                continue;
+            }
+            let mut raw = line.raw;
+            for w in line.words {
+                let step = if w.is_open() {
+                    Step::Open(w.span)
+                } else if w.is_close() {
+                    Step::Close(w.span)
+                } else {
+                    Step::Word(w)
+                };
+                self.step(step, &mut raw, diags);
+            }
+            self.finish_current();
+        }
+        while let Some((mut n, mut b, start)) = self.stack.pop() {
+            diags.push(
+                Diagnostic::error(
+                    Some(b.open),
+                    format!("the block of `{}` is never closed", n.keyword()),
+                )
+                .help("add the missing `}`"),
+            );
+            b.nodes = self.kids.drain(start..).collect();
+            n.block = Some(b);
+            self.place(n);
+        }
+        self.top
+    }
+
+    /// Adds a finished node to the innermost open block, or to the top level.
+    fn place(&mut self, n: Node) {
+        if self.stack.is_empty() {
+            self.top.push(n);
+        } else {
+            self.kids.push(n);
         }
     }
 
-    for line in lines {
-        // A line without braces is one node: its words move over whole.
-        if !line.words.is_empty() && !line.words.iter().any(|w| w.is_open() || w.is_close()) {
-            let n = Node {
-                words: line.words,
-                block: None,
-                raw: line.raw,
-            };
-            finish(&mut Some(n), &mut stack, &mut top);
-            continue;
+    fn finish_current(&mut self) {
+        if let Some(n) = self.current.take() {
+            self.place(n);
         }
-        let mut raw = line.raw;
-        for w in line.words {
-            if w.is_open() {
+    }
+
+    /// The last node placed in the innermost open block (or the top level), taken back out.
+    fn take_last(&mut self) -> Option<Node> {
+        match self.stack.last() {
+            Some(&(_, _, start)) if self.kids.len() > start => self.kids.pop(),
+            Some(_) => None,
+            None => self.top.pop(),
+        }
+    }
+
+    fn step(&mut self, step: Step, raw: &mut String, diags: &mut Diagnostics) {
+        match step {
+            Step::Open(span) => {
                 // `{` opens the block of the node on this line, or of the previous line's node
                 // when it stands alone (keepalived accepts the brace on the next line).
-                let owner = match current.take() {
+                let owner = match self.current.take() {
                     Some(n) => Some(n),
-                    None => {
-                        let last = match stack.last_mut() {
-                            Some((_, b)) => b.nodes.pop(),
-                            None => top.pop(),
-                        };
-                        match last {
-                            Some(n) if n.block.is_none() => Some(n),
-                            Some(n) => {
-                                match stack.last_mut() {
-                                    Some((_, b)) => b.nodes.push(n),
-                                    None => top.push(n),
-                                }
-                                None
-                            }
-                            None => None,
+                    None => match self.take_last() {
+                        Some(n) if n.block.is_none() => Some(n),
+                        Some(n) => {
+                            self.place(n);
+                            None
                         }
-                    }
+                        None => None,
+                    },
                 };
                 let owner = match owner {
                     Some(n) => n,
                     None => {
                         diags.push(
-                            Diagnostic::error(Some(w.span), "`{` without a keyword before it")
+                            Diagnostic::error(Some(span), "`{` without a keyword before it")
                                 .note("keepalived skips this block"),
                         );
                         Node {
                             words: vec![Word {
                                 text: String::new(),
-                                span: w.span,
+                                span,
                                 quoted: false,
                             }],
                             block: None,
@@ -297,52 +362,42 @@ pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
                         }
                     }
                 };
-                stack.push((
+                let start = self.kids.len();
+                self.stack.push((
                     owner,
                     Block {
-                        open: w.span,
+                        open: span,
                         close: None,
                         nodes: Vec::new(),
                     },
+                    start,
                 ));
-            } else if w.is_close() {
-                finish(&mut current, &mut stack, &mut top);
-                match stack.pop() {
-                    Some((mut n, mut b)) => {
-                        b.close = Some(w.span);
+            }
+            Step::Close(span) => {
+                self.finish_current();
+                match self.stack.pop() {
+                    Some((mut n, mut b, start)) => {
+                        b.close = Some(span);
+                        b.nodes = self.kids.drain(start..).collect();
                         n.block = Some(b);
-                        finish(&mut Some(n), &mut stack, &mut top);
+                        self.place(n);
                     }
                     None => diags.push(
-                        Diagnostic::error(Some(w.span), "`}` closes a block that was never opened")
+                        Diagnostic::error(Some(span), "`}` closes a block that was never opened")
                             .help("a `{` is probably missing earlier, e.g. after a `real_server` or `vrrp_instance` line"),
                     ),
                 }
-            } else {
-                match &mut current {
-                    Some(n) => n.words.push(w),
-                    None => {
-                        current = Some(Node {
-                            words: vec![w],
-                            block: None,
-                            raw: std::mem::take(&mut raw),
-                        })
-                    }
-                }
             }
+            Step::Word(w) => match &mut self.current {
+                Some(n) => n.words.push(w),
+                None => {
+                    self.current = Some(Node {
+                        words: vec![w],
+                        block: None,
+                        raw: std::mem::take(raw),
+                    })
+                }
+            },
         }
-        finish(&mut current, &mut stack, &mut top);
     }
-    while let Some((mut n, b)) = stack.pop() {
-        diags.push(
-            Diagnostic::error(
-                Some(b.open),
-                format!("the block of `{}` is never closed", n.keyword()),
-            )
-            .help("add the missing `}`"),
-        );
-        n.block = Some(b);
-        finish(&mut Some(n), &mut stack, &mut top);
-    }
-    top
 }
