@@ -54,7 +54,8 @@ keepalived_ms() {
 
 ours_ms() {
     # One process, RUNS loads: the median excludes process start-up, which is ~1 ms for us.
-    ip netns exec "$ns" "$ours_bin" "$1" "$runs" | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p'
+    # $2: --cached-host (each interface/program looked up once) or --any-host (no lookups).
+    ip netns exec "$ns" "$ours_bin" "$1" "$runs" ${2:-} | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p'
 }
 
 ours_line() { ip netns exec "$ns" "$ours_bin" "$1" 1; }
@@ -63,6 +64,10 @@ k1=$(keepalived_ms "$work/n1.conf")
 o1=$(ours_ms "$work/n1.conf")
 k10=$(keepalived_ms "$work/n10.conf")
 o10=$(ours_ms "$work/n10.conf")
+c1=$(ours_ms "$work/n1.conf" --cached-host)
+c10=$(ours_ms "$work/n10.conf" --cached-host)
+a1=$(ours_ms "$work/n1.conf" --any-host)
+a10=$(ours_ms "$work/n10.conf" --any-host)
 
 printf 'generated: N=%d (%d vrrp_instances, %d real_servers, %s bytes) and 10N (%s bytes), %d interfaces\n' \
     "$n" "$n" "$((n * 10))" "$(stat -c %s "$work/n1.conf")" "$(stat -c %s "$work/n10.conf")" "$ifs"
@@ -71,3 +76,8 @@ printf '%-28s %12s %12s %10s\n' "median of $runs (ms)" "N=$n" "N=$((n * 10))" "1
 printf '%-28s %12s %12s %10s\n' "keepalived -t" "$k1" "$k10" "$(ratio "$k10" "$k1")"
 printf '%-28s %12s %12s %10s\n' "keepalived-conf load()" "$o1" "$o10" "$(ratio "$o10" "$o1")"
 printf '%-28s %12s %12s\n' "speed-up" "$(ratio "$k1" "$o1")x" "$(ratio "$k10" "$o10")x"
+printf '%-28s %12s %12s %10s\n' "load(), lookups memoized" "$c1" "$c10" "$(ratio "$c10" "$c1")"
+printf '%-28s %12s %12s\n' "speed-up" "$(ratio "$k1" "$c1")x" "$(ratio "$k10" "$c10")x"
+printf '%-28s %12s %12s %10s\n' "load(), AnyHost (no lookups)" "$a1" "$a10" "$(ratio "$a10" "$a1")"
+printf '%-28s %12s %12s\n' "speed-up" "$(ratio "$k1" "$a1")x" "$(ratio "$k10" "$a10")x"
+printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
