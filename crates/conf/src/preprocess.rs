@@ -314,7 +314,7 @@ impl<'a> Reader<'a> {
     }
 
     fn run(mut self) -> Output {
-        // About one line per 24 bytes of the main file: growing a vector of 100,000 lines
+        // About one line per 16 bytes of the main file: growing a vector of 100,000 lines
         // step by step costs copies and wakes the allocator's consolidation each time.
         let text_len = self
             .stack
@@ -322,7 +322,7 @@ impl<'a> Reader<'a> {
             .and_then(|g| g.cur.as_ref())
             .and_then(|c| self.sources.file(c.id))
             .map_or(0, |f| f.text.len());
-        let mut lines = Vec::with_capacity((text_len / 24).min(self.budget));
+        let mut lines = Vec::with_capacity((text_len / 16).min(self.budget));
         let mut pieces = Vec::new();
         loop {
             if self.plain_line(&mut lines, &mut pieces) {
