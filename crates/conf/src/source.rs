@@ -35,20 +35,23 @@ pub struct SourceFile {
     pub text: String,
     /// The `include` line that pulled this file in, if any.
     pub included_from: Option<Span>,
-    /// Byte offset where each line starts, so a diagnostic finds its line at once.
-    line_starts: Vec<usize>,
+    /// Byte offset where each line starts, so a diagnostic finds its line at once; worked out
+    /// on the first diagnostic that needs it (a clean load of a large file never does).
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     /// The text of a 1-based line, without its line ending.
     pub fn line(&self, line: u32) -> Option<&str> {
         let i = (line as usize).checked_sub(1)?;
-        let start = *self.line_starts.get(i)?;
-        let end = self
-            .line_starts
-            .get(i + 1)
-            .map(|e| e - 1)
-            .unwrap_or(self.text.len());
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .filter(|&i| i < self.text.len() || i == 0)
+                .collect()
+        });
+        let start = *starts.get(i)?;
+        let end = starts.get(i + 1).map(|e| e - 1).unwrap_or(self.text.len());
         let l = self.text.get(start..end)?;
         let l = l.strip_suffix('\n').unwrap_or(l);
         Some(l.strip_suffix('\r').unwrap_or(l))
@@ -73,15 +76,11 @@ impl SourceMap {
         included_from: Option<Span>,
     ) -> FileId {
         let id = FileId(self.files.len() as u32);
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i < text.len() || i == 0)
-            .collect();
         self.files.push(SourceFile {
             path: path.into(),
             text,
             included_from,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         });
         id
     }
