@@ -1,9 +1,12 @@
 #!/bin/bash
-# Parses and validates the same generated configuration with the real `keepalived -t` and with
-# keepalived-conf's load() (crates/conf/examples/load_time.rs, release build), both inside one
-# network namespace holding the interfaces the file names (keepalived -t checks they exist).
-# Prints the median of RUNS wall-clock times for each, at N and 10*N instances (the scaling).
+# Parses and validates the same generated configuration with the real `keepalived -t`, with
+# `keepalived-rs -t` (both whole processes, started fresh for every run: the fair comparison)
+# and with keepalived-conf's load() in one process (crates/conf/examples/load_time.rs, release
+# build), all inside one network namespace holding the interfaces the file names (keepalived -t
+# checks they exist). Prints the median of RUNS wall-clock times for each, at N and 10*N
+# instances (the scaling).
 # usage: side-by-side.sh [N (default 1000)] [RUNS (default 5)]    needs root and keepalived.
+# KEEPALIVED_RS=path uses that keepalived-rs binary instead of building target/release's.
 set -euo pipefail
 n=${1:-1000}
 runs=${2:-5}
@@ -32,40 +35,53 @@ for ((i = 0; i < ifs; i++)); do ip -n "$ns" link set "eth$i" up; done
 
 (cd "$root" && cargo build -q --release -p keepalived-conf --example load_time)
 ours_bin=$root/target/release/examples/load_time
+if [ -z "${KEEPALIVED_RS:-}" ]; then
+    (cd "$root" && cargo build -q --release --bin keepalived-rs)
+fi
+rs_bin=${KEEPALIVED_RS:-$root/target/release/keepalived-rs}
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-keepalived_ms() {
+# One whole process: PROGRAM -t -f FILE; prints its wall-clock milliseconds.
+process_once() {
+    local prog=$1 f=$2 t0 t1 rc
+    t0=$(date +%s%N)
+    set +e
+    ip netns exec "$ns" "$prog" -t -f "$f" >/dev/null 2>&1
+    rc=$?
+    set -e
+    t1=$(date +%s%N)
+    [ "$rc" = 0 ] || echo "$prog -t exit $rc on $f" >&2
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'
+}
+
+# keepalived -t and keepalived-rs -t on FILE, alternating run by run (so both see the same
+# load from the rest of the machine); prints the two medians.
+processes_ms() {
     local f=$1 i
+    : >"$work/k.ms"
+    : >"$work/r.ms"
     for ((i = 0; i < runs; i++)); do
-        local t0 t1 rc
-        t0=$(date +%s%N)
-        set +e
-        ip netns exec "$ns" keepalived -t -f "$f" >/dev/null 2>&1
-        rc=$?
-        set -e
-        t1=$(date +%s%N)
-        [ "$rc" = 0 ] || echo "keepalived -t exit $rc on $f" >&2
-        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'
-    done | median
+        process_once keepalived "$f" >>"$work/k.ms"
+        process_once "$rs_bin" "$f" >>"$work/r.ms"
+    done
+    echo "$(median <"$work/k.ms") $(median <"$work/r.ms")"
 }
 
 ours_ms() {
     # One process, RUNS loads: the median excludes process start-up, which is ~1 ms for us.
-    # $2: --cached-host (each interface/program looked up once) or --any-host (no lookups).
+    # $2: --any-host (no host lookups at all).
     ip netns exec "$ns" "$ours_bin" "$1" "$runs" ${2:-} | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p'
 }
 
 ours_line() { ip netns exec "$ns" "$ours_bin" "$1" 1; }
 
-k1=$(keepalived_ms "$work/n1.conf")
+read -r k1 r1 < <(processes_ms "$work/n1.conf")
 o1=$(ours_ms "$work/n1.conf")
-k10=$(keepalived_ms "$work/n10.conf")
+read -r k10 r10 < <(processes_ms "$work/n10.conf")
 o10=$(ours_ms "$work/n10.conf")
-c1=$(ours_ms "$work/n1.conf" --cached-host)
-c10=$(ours_ms "$work/n10.conf" --cached-host)
 a1=$(ours_ms "$work/n1.conf" --any-host)
 a10=$(ours_ms "$work/n10.conf" --any-host)
 
@@ -74,10 +90,10 @@ printf 'generated: N=%d (%d vrrp_instances, %d real_servers, %s bytes) and 10N (
 printf 'ours on N: %s\n' "$(ours_line "$work/n1.conf")"
 printf '%-28s %12s %12s %10s\n' "median of $runs (ms)" "N=$n" "N=$((n * 10))" "10N/N"
 printf '%-28s %12s %12s %10s\n' "keepalived -t" "$k1" "$k10" "$(ratio "$k10" "$k1")"
+printf '%-28s %12s %12s %10s\n' "keepalived-rs -t (process)" "$r1" "$r10" "$(ratio "$r10" "$r1")"
+printf '%-28s %12s %12s\n' "speed-up" "$(ratio "$k1" "$r1")x" "$(ratio "$k10" "$r10")x"
 printf '%-28s %12s %12s %10s\n' "keepalived-conf load()" "$o1" "$o10" "$(ratio "$o10" "$o1")"
 printf '%-28s %12s %12s\n' "speed-up" "$(ratio "$k1" "$o1")x" "$(ratio "$k10" "$o10")x"
-printf '%-28s %12s %12s %10s\n' "load(), lookups memoized" "$c1" "$c10" "$(ratio "$c10" "$c1")"
-printf '%-28s %12s %12s\n' "speed-up" "$(ratio "$k1" "$c1")x" "$(ratio "$k10" "$c10")x"
 printf '%-28s %12s %12s %10s\n' "load(), AnyHost (no lookups)" "$a1" "$a10" "$(ratio "$a10" "$a1")"
 printf '%-28s %12s %12s\n' "speed-up" "$(ratio "$k1" "$a1")x" "$(ratio "$k10" "$a10")x"
 printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

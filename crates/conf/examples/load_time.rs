@@ -9,17 +9,14 @@ use keepalived_conf::{AnyHost, Host, LoadOptions, System, load};
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: load_time FILE [RUNS] [--any-host|--cached-host] [--phases]";
+    let usage = "usage: load_time FILE [RUNS] [--any-host] [--phases]";
     let file = PathBuf::from(args.next().expect(usage));
     let mut runs = 5usize;
     let mut any_host = false;
-    let mut cached_host = false;
     let mut phases = false;
     for a in args {
         if a == "--any-host" {
             any_host = true;
-        } else if a == "--cached-host" {
-            cached_host = true;
         } else if a == "--phases" {
             phases = true;
         } else {
@@ -27,14 +24,8 @@ fn main() {
         }
     }
     // The real host by default: run inside the benchmark's namespace, as keepalived -t is.
-    let cached = CachedHost::default();
-    let sys: &dyn System = if any_host {
-        &AnyHost
-    } else if cached_host {
-        &cached
-    } else {
-        &Host
-    };
+    // (Validation asks it once per distinct interface or program.)
+    let sys: &dyn System = if any_host { &AnyHost } else { &Host };
     if phases {
         for _ in 0..runs.max(1) {
             print_phases(&file, sys);
@@ -95,30 +86,4 @@ fn print_phases(file: &std::path::Path, sys: &dyn System) {
     let total: f64 = out.iter().map(|(_, t)| t).sum();
     let parts: Vec<String> = out.iter().map(|(n, t)| format!("{n}={t:.3}")).collect();
     println!("total_ms={total:.3} {}", parts.join(" "));
-}
-
-/// The real host, each answer looked up once: shows what validation costs when it stops asking
-/// /sys/class/net again for every instance naming the same interface (keepalived-conf's `Host`
-/// does one statx per question: 5,000 of them for gen.py 1000, about 20 ms).
-#[derive(Default)]
-struct CachedHost {
-    interfaces: std::cell::RefCell<std::collections::HashMap<String, bool>>,
-    programs: std::cell::RefCell<std::collections::HashMap<String, bool>>,
-}
-
-impl System for CachedHost {
-    fn interface_exists(&self, name: &str) -> bool {
-        *self
-            .interfaces
-            .borrow_mut()
-            .entry(name.to_string())
-            .or_insert_with(|| Host.interface_exists(name))
-    }
-    fn program_exists(&self, program: &str) -> bool {
-        *self
-            .programs
-            .borrow_mut()
-            .entry(program.to_string())
-            .or_insert_with(|| Host.program_exists(program))
-    }
 }

@@ -62,14 +62,14 @@ impl System for AnyHost {
 /// for the rest of the load. Validation asks once per reference (every instance, address and
 /// route naming its interface: 5,008 `statx` of /sys/class/net for the 40 interfaces of
 /// bench/conf/gen.py's 1000-instance file, about 20 ms); the answers are the wrapped system's.
-struct Remembered<'a> {
+pub(crate) struct Remembered<'a> {
     sys: &'a dyn System,
     interfaces: RefCell<HashMap<String, bool>>,
     programs: RefCell<HashMap<String, bool>>,
 }
 
 impl<'a> Remembered<'a> {
-    fn new(sys: &'a dyn System) -> Self {
+    pub(crate) fn new(sys: &'a dyn System) -> Self {
         Remembered {
             sys,
             interfaces: RefCell::default(),
@@ -214,7 +214,7 @@ fn finish(
     let mut config = Config::default();
     let mut r = read::Reader::new(&mut diags);
     model::read(&nodes, &mut r, &mut config);
-    model::validate(&mut config, &mut r, &Remembered::new(sys));
+    model::validate(&mut config, &mut r, sys);
     Loaded {
         config,
         diagnostics: diags,

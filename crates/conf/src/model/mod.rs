@@ -66,8 +66,11 @@ pub fn read(nodes: &[Node], r: &mut Reader<'_>, cfg: &mut Config) {
 }
 
 /// Cross-block checks (references, duplicates, strict mode, the host's interfaces and programs),
-/// run once everything is read.
+/// run once everything is read. Each distinct question to `sys` is asked once per call (the
+/// answers are remembered for the rest of the validation).
 pub fn validate(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System) {
+    let memo = crate::Remembered::new(sys);
+    let sys: &dyn System = &memo;
     global::validate(cfg, r, sys);
     ip::validate(cfg, r, sys);
     vrrp::validate(cfg, r, sys);
