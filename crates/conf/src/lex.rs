@@ -1,12 +1,17 @@
 //! From one line of text to words, the way keepalived 2.2.7 reads them: comment stripping, quotes,
 //! braces split into lines of their own, and the escaped form scripts get. Every byte keeps its span.
 
+use std::borrow::Cow;
+
+pub use compact_str::CompactString;
+
 use crate::source::Span;
 
 /// One word of a line, quotes removed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Word {
-    pub text: String,
+    /// Kept inline up to 24 bytes (every word of a usual file): no allocation per word.
+    pub text: CompactString,
     pub span: Span,
     /// Written in quotes (so `"{"` is a word, not a brace).
     pub quoted: bool,
@@ -21,14 +26,68 @@ impl Word {
     }
 }
 
+/// A line's text as keepalived's keyword handlers see it (after comments, parameters and the
+/// brace split), kept only when it is not simply the line's words joined by single spaces (it
+/// is, for every line without quotes, escapes or runs of blanks inside: then nothing is stored).
+/// Read it with [`Line::raw`] or [`crate::tree::Node::raw`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Raw(Option<Box<str>>);
+
+impl Raw {
+    /// `text` as the raw form of a line of `words`.
+    pub fn new(text: &str, words: &[Word]) -> Raw {
+        if joined_by_spaces(text, words) {
+            Raw(None)
+        } else {
+            Raw(Some(text.into()))
+        }
+    }
+
+    /// The text, given the words of the line it belongs to.
+    pub fn text<'a>(&'a self, words: &[Word]) -> Cow<'a, str> {
+        match &self.0 {
+            Some(t) => Cow::Borrowed(t),
+            None => match words {
+                [] => Cow::Borrowed(""),
+                [w] => Cow::Owned(w.text.to_string()),
+                _ => Cow::Owned(
+                    words
+                        .iter()
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            },
+        }
+    }
+}
+
+/// Whether `text` is exactly `words` separated by one space each.
+fn joined_by_spaces(text: &str, words: &[Word]) -> bool {
+    let mut rest = text;
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            match rest.strip_prefix(' ') {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        match rest.strip_prefix(w.text.as_str()) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
 /// One logical line of the configuration, after preprocessing: what keepalived hands a keyword.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     /// Empty when the line is a lone brace (see `brace`).
     pub words: Vec<Word>,
-    /// The line's text as keepalived's keyword handlers see it (after comments, parameters and
-    /// the brace split); script keywords re-read it with [`split_escaped`]. Empty for a brace.
-    pub raw: String,
+    /// The line's text (see [`Raw`]); script keywords re-read it with [`split_escaped`]. Empty
+    /// for a brace.
+    pub raw: Raw,
     /// The line is a lone unquoted `{` or `}`. The brace split makes these the commonest lines
     /// of a file, so they carry no word or text of their own (no allocation).
     pub brace: Option<Brace>,
@@ -43,15 +102,15 @@ pub struct Brace {
 
 impl Line {
     /// A line of words; a lone unquoted brace becomes a [`Brace`] line.
-    pub fn new(words: Vec<Word>, raw: String) -> Line {
+    pub fn new(words: Vec<Word>, raw: &str) -> Line {
         if let [w] = words.as_slice()
             && (w.is_open() || w.is_close())
         {
             return Line::brace(w.is_open(), w.span);
         }
         Line {
+            raw: Raw::new(raw, &words),
             words,
-            raw,
             brace: None,
         }
     }
@@ -59,9 +118,14 @@ impl Line {
     pub fn brace(open: bool, span: Span) -> Line {
         Line {
             words: Vec::new(),
-            raw: String::new(),
+            raw: Raw::default(),
             brace: Some(Brace { open, span }),
         }
+    }
+
+    /// The line's text as keepalived's keyword handlers see it.
+    pub fn raw(&self) -> Cow<'_, str> {
+        self.raw.text(&self.words)
     }
 }
 
@@ -150,8 +214,8 @@ impl Text {
         join(first, last)
     }
 
-    pub fn lossy(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
+    pub fn lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
     }
 }
 
@@ -260,7 +324,7 @@ pub(crate) fn split_words(t: &Text) -> (Vec<Word>, Option<Span>) {
             };
             let end = i + 1 + close;
             words.push(Word {
-                text: String::from_utf8_lossy(&b[i + 1..end]).into_owned(),
+                text: CompactString::from_utf8_lossy(&b[i + 1..end]),
                 span: t.span(start, end + 1),
                 quoted: true,
             });
@@ -270,7 +334,7 @@ pub(crate) fn split_words(t: &Text) -> (Vec<Word>, Option<Span>) {
                 i += 1;
             }
             words.push(Word {
-                text: String::from_utf8_lossy(&b[start..i]).into_owned(),
+                text: CompactString::from_utf8_lossy(&b[start..i]),
                 span: t.span(start, i),
                 quoted: false,
             });
@@ -418,7 +482,7 @@ pub(crate) fn plain_words(
             i += 1;
         }
         words.push(Word {
-            text: text.get(start..i).unwrap_or_default().to_owned(),
+            text: CompactString::from(text.get(start..i).unwrap_or_default()),
             span: Span::new(file, line_no, (from + start) as u32 + 1, (i - start) as u32),
             quoted: false,
         });
@@ -545,7 +609,7 @@ pub fn lines(file: crate::FileId, text: &str, diags: &mut crate::Diagnostics) ->
                 ));
             }
             if !words.is_empty() {
-                out.push(Line::new(words, head.lossy()));
+                out.push(Line::new(words, &head.lossy()));
             }
         }
     }

@@ -338,7 +338,7 @@ impl<'a> Reader<'a> {
             if words.is_empty() {
                 continue;
             }
-            let line = Line::new(words, buf.lossy());
+            let line = Line::new(words, &buf.lossy());
             self.track(&line);
             lines.push(line);
         }
@@ -404,9 +404,10 @@ impl<'a> Reader<'a> {
                 lines.push(Line::brace(bytes[a] == b'{', span));
                 continue;
             }
+            let words = lex::plain_words(content, a, b, id, line);
             lines.push(Line {
-                words: lex::plain_words(content, a, b, id, line),
-                raw: content.get(a..b).unwrap_or_default().to_owned(),
+                raw: lex::Raw::new(content.get(a..b).unwrap_or_default(), &words),
+                words,
                 brace: None,
             });
         }
@@ -452,7 +453,7 @@ impl<'a> Reader<'a> {
         } else if first.is_close() {
             self.depth = self.depth.saturating_sub(1);
         } else if self.depth == 0 {
-            self.last_top = first.text.clone();
+            self.last_top = first.text.to_string();
         } else if self.depth == 1
             && self.block_top == "global_defs"
             && first.text == "include_check"

@@ -3,7 +3,7 @@
 //! Building, dropping and printing are iterative, so any depth of nesting is safe.
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::lex::{Line, Word};
+use crate::lex::{CompactString, Line, Raw, Word};
 use crate::source::Span;
 
 /// A keyword line and its block.
@@ -12,10 +12,10 @@ pub struct Node {
     /// `words[0]` is the keyword; never empty.
     pub words: Vec<Word>,
     pub block: Option<Block>,
-    /// The line as keepalived's handlers see it (see [`crate::lex::Line::raw`]); script lines
-    /// are re-read from it with [`crate::lex::split_escaped`].
+    /// The line as keepalived's handlers see it (see [`Raw`]; read it with [`Node::raw`]);
+    /// script lines are re-read from it with [`crate::lex::split_escaped`].
     #[serde(skip)]
-    pub raw: String,
+    pub raw: Raw,
 }
 
 /// A `{ ... }` block. Clone, equality and drop work without recursion.
@@ -69,7 +69,12 @@ impl Node {
     /// group, backslash escapes apply. `None` when keepalived would reject the line (an
     /// unmatched quote or a trailing backslash).
     pub fn escaped_words(&self) -> Option<Vec<String>> {
-        crate::lex::split_escaped(&self.raw).ok()
+        crate::lex::split_escaped(&self.raw()).ok()
+    }
+
+    /// The line as keepalived's handlers see it (after comments, parameters and the brace split).
+    pub fn raw(&self) -> std::borrow::Cow<'_, str> {
+        self.raw.text(&self.words)
     }
 }
 
@@ -80,7 +85,7 @@ impl Clone for Block {
             next: usize,
             out: Vec<Node>,
             /// The words and raw line of the node this block belongs to.
-            head: Option<(Vec<Word>, String)>,
+            head: Option<(Vec<Word>, Raw)>,
         }
         let mut stack = vec![Frame {
             src: self,
@@ -221,7 +226,7 @@ fn print_word(w: &Word) -> String {
                 )
         });
     if plain {
-        w.text.clone()
+        w.text.to_string()
     } else {
         format!("\"{}\"", w.text)
     }
@@ -249,6 +254,8 @@ struct Builder {
     kids: Vec<Node>,
     top: Vec<Node>,
     current: Option<Node>,
+    /// The raw text of the line `current` started on.
+    current_raw: Option<String>,
 }
 
 impl Builder {
@@ -261,7 +268,7 @@ impl Builder {
                     } else {
                         Step::Close(b.span)
                     },
-                    &mut String::new(),
+                    &mut None,
                     diags,
                 );
                 self.finish_current();
@@ -276,7 +283,9 @@ impl Builder {
                 });
                 continue;
             }
-            let mut raw = line.raw;
+            // The line's text goes to the first node the line starts, judged against that
+            // node's words once they are all in.
+            let mut raw = Some(line.raw.text(&line.words).into_owned());
             for w in line.words {
                 let step = if w.is_open() {
                     Step::Open(w.span)
@@ -314,9 +323,18 @@ impl Builder {
     }
 
     fn finish_current(&mut self) {
-        if let Some(n) = self.current.take() {
+        if let Some(n) = self.take_current() {
             self.place(n);
         }
+    }
+
+    /// The node being read, its words complete: its raw text set against them.
+    fn take_current(&mut self) -> Option<Node> {
+        let mut n = self.current.take()?;
+        if let Some(raw) = self.current_raw.take() {
+            n.raw = Raw::new(&raw, &n.words);
+        }
+        Some(n)
     }
 
     /// The last node placed in the innermost open block (or the top level), taken back out.
@@ -328,12 +346,12 @@ impl Builder {
         }
     }
 
-    fn step(&mut self, step: Step, raw: &mut String, diags: &mut Diagnostics) {
+    fn step(&mut self, step: Step, raw: &mut Option<String>, diags: &mut Diagnostics) {
         match step {
             Step::Open(span) => {
                 // `{` opens the block of the node on this line, or of the previous line's node
                 // when it stands alone (keepalived accepts the brace on the next line).
-                let owner = match self.current.take() {
+                let owner = match self.take_current() {
                     Some(n) => Some(n),
                     None => match self.take_last() {
                         Some(n) if n.block.is_none() => Some(n),
@@ -353,12 +371,12 @@ impl Builder {
                         );
                         Node {
                             words: vec![Word {
-                                text: String::new(),
+                                text: CompactString::default(),
                                 span,
                                 quoted: false,
                             }],
                             block: None,
-                            raw: String::new(),
+                            raw: Raw::default(),
                         }
                     }
                 };
@@ -394,8 +412,9 @@ impl Builder {
                     self.current = Some(Node {
                         words: vec![w],
                         block: None,
-                        raw: std::mem::take(raw),
-                    })
+                        raw: Raw::default(),
+                    });
+                    self.current_raw = raw.take();
                 }
             },
         }

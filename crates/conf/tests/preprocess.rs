@@ -102,7 +102,10 @@ fn raw_line_and_escaped_words_for_scripts() {
         &opts(),
     );
     let script = &nodes[0].children()[0];
-    assert_eq!(script.raw, "script \"/bin/echo 'a b' \\t\\x41\\101 \\cA\"");
+    assert_eq!(
+        script.raw(),
+        "script \"/bin/echo 'a b' \\t\\x41\\101 \\cA\""
+    );
     assert_eq!(
         script.escaped_words().unwrap(),
         ["script", "/bin/echo 'a b' \tAA \u{1}"]
@@ -115,6 +118,24 @@ fn raw_line_and_escaped_words_for_scripts() {
     );
     assert!(keepalived_conf::lex::split_escaped("a 'b").is_err());
     assert!(keepalived_conf::lex::split_escaped("a \\").is_err());
+}
+
+/// A line's raw text is its own, whether it is only its words joined by single spaces (then
+/// nothing is stored) or not (runs of blanks, single quotes, a word after a brace on its line).
+#[test]
+fn raw_line_is_the_line_as_written() {
+    let text = "vrrp_script c {\n  script /bin/a b\n  script /bin/echo  'x   y'\n  script\t/bin/c\n}\nx { y\tz }\n";
+    let (nodes, _, _) = parse_str("t.conf", text, &opts());
+    let kids = nodes[0].children();
+    assert_eq!(kids[0].raw(), "script /bin/a b");
+    assert_eq!(kids[1].raw(), "script /bin/echo  'x   y'");
+    assert_eq!(
+        kids[1].escaped_words().unwrap(),
+        ["script", "/bin/echo", "x   y"]
+    );
+    assert_eq!(kids[2].raw(), "script\t/bin/c");
+    assert_eq!(nodes[1].raw(), "x");
+    assert_eq!(nodes[1].children()[0].raw(), "y\tz");
 }
 
 #[test]

@@ -141,7 +141,7 @@ fn shape(nodes: &[Node]) -> Vec<Shape> {
             words: n
                 .words
                 .iter()
-                .map(|w| (w.text.clone(), w.is_open() || w.is_close()))
+                .map(|w| (w.text.to_string(), w.is_open() || w.is_close()))
                 .collect(),
             block: n.block.as_ref().map(|b| shape(&b.nodes)),
         })

@@ -849,7 +849,7 @@ pub fn read_top(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) -> bool {
                 duplicate(r, node, "net_namespace_ipvs");
             } else {
                 g.net_namespace_ipvs =
-                    Some(node.arg(0).map(|w| w.text.clone()).unwrap_or_default());
+                    Some(node.arg(0).map(|w| w.text.to_string()).unwrap_or_default());
             }
             extra(r, node, 1);
         }
@@ -926,7 +926,7 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
         "smtp_server" => read_smtp_server(n, r, g),
         "smtp_helo_name" => match n.arg(0) {
             Some(w) => {
-                g.smtp_helo_name = Some(w.text.clone());
+                g.smtp_helo_name = Some(w.text.to_string());
                 extra(r, n, 1);
             }
             None => r.push(
@@ -959,7 +959,7 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
                 let before = g.notification_email.len();
                 for c in children {
                     g.notification_email
-                        .extend(c.words.iter().map(|w| w.text.clone()));
+                        .extend(c.words.iter().map(|w| w.text.to_string()));
                 }
                 if g.notification_email.len() == before {
                     r.push(
@@ -1245,11 +1245,11 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
             g.vrrp_iptables = Some(IptablesChains {
                 input: n
                     .arg(0)
-                    .map(|w| w.text.clone())
+                    .map(|w| w.text.to_string())
                     .unwrap_or_else(|| "INPUT".into()),
                 output: match n.arg(0) {
                     None => Some("OUTPUT".into()),
-                    Some(_) => n.arg(1).map(|w| w.text.clone()),
+                    Some(_) => n.arg(1).map(|w| w.text.to_string()),
                 },
             });
             g.nftables = Some(DEFAULT_NFTABLES_TABLE.into());
@@ -1261,7 +1261,7 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
                     .help("remove the line; with `nftables` keepalived manages its own sets")
                     .note("keepalived 2.2.7 as Debian builds it reports this as an unknown keyword and ignores it"),
             );
-            g.vrrp_ipsets = n.args().iter().map(|w| w.text.clone()).collect();
+            g.vrrp_ipsets = n.args().iter().map(|w| w.text.to_string()).collect();
         }
         "nftables" | "nftables_ipvs" => {
             let ipvs = kw == "nftables_ipvs";
@@ -1293,7 +1293,7 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
                     );
                     return;
                 }
-                Some(w) => w.text.clone(),
+                Some(w) => w.text.to_string(),
                 None if ipvs => DEFAULT_NFTABLES_IPVS_TABLE.into(),
                 None => DEFAULT_NFTABLES_TABLE.into(),
             };
@@ -1396,7 +1396,7 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
             let Some(user) = need(r, n, "a user name", "no script username specified") else {
                 return;
             };
-            let group = n.arg(1).map(|w| w.text.clone());
+            let group = n.arg(1).map(|w| w.text.to_string());
             if let Some(bad) = unknown_account(&user, group.as_deref()) {
                 r.push(
                     Diagnostic::error(
@@ -1490,7 +1490,7 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
         "reload_check_config" => {
             g.reload_check_config = Some(
                 n.arg(0)
-                    .map(|w| w.text.clone())
+                    .map(|w| w.text.to_string())
                     .unwrap_or_else(|| "/dev/null".into()),
             );
             extra(r, n, 1);
@@ -1504,12 +1504,12 @@ fn read_global(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
                 );
                 return;
             }
-            g.reload_time_file = n.arg(0).map(|w| w.text.clone());
+            g.reload_time_file = n.arg(0).map(|w| w.text.to_string());
         }
         "reload_repeat" => flag(r, n, &mut g.reload_repeat),
         "reload_file" => {
             g.reload_file = Some(match n.arg(0) {
-                Some(w) => ReloadFile::Path(w.text.clone()),
+                Some(w) => ReloadFile::Path(w.text.to_string()),
                 None => ReloadFile::Default,
             });
             extra(r, n, 1);
@@ -1645,7 +1645,7 @@ fn read_smtp_server(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
                 )
                 .note("if the name does not resolve then, keepalived reports an invalid smtp server and sends no mail"),
             );
-            SmtpHost::Name(w.text.clone())
+            SmtpHost::Name(w.text.to_string())
         }
         _ => {
             r.push(
@@ -1768,7 +1768,7 @@ fn read_lvs_sync_daemon(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
         return;
     }
     let mut d = LvsSyncDaemon {
-        interface: ifw.text.clone(),
+        interface: ifw.text.to_string(),
         instance: None,
         sync_id: None,
         maxlen: None,
@@ -1871,7 +1871,7 @@ fn read_lvs_sync_daemon(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
         }
         // The old positional form: IFNAME INSTANCE [SYNC_ID].
         if i == 2 {
-            d.instance = Some(w.text.clone());
+            d.instance = Some(w.text.to_string());
         } else if i == 3 {
             if let Some(v) = number(r, n, i - 1, 0, 255, "keepalived uses the instance's VRID") {
                 r.push(
@@ -2155,7 +2155,7 @@ fn read_include_check(n: &Node, r: &mut Reader<'_>, g: &mut GlobalDefs) {
 /// The first argument, or keepalived's error (it ignores the line) when there is none.
 fn need(r: &mut Reader<'_>, n: &Node, what: &str, keepalived_says: &str) -> Option<String> {
     match n.arg(0) {
-        Some(w) => Some(w.text.clone()),
+        Some(w) => Some(w.text.to_string()),
         None => {
             let placeholder = what
                 .trim_start_matches("an ")
@@ -2595,9 +2595,9 @@ fn command(r: &mut Reader<'_>, n: &Node, keepalived_says: &str) -> Option<Comman
     };
     extra(r, n, 3);
     Some(Command {
-        line: w.text.clone(),
-        user: n.arg(1).map(|w| w.text.clone()),
-        group: n.arg(2).map(|w| w.text.clone()),
+        line: w.text.to_string(),
+        user: n.arg(1).map(|w| w.text.to_string()),
+        group: n.arg(2).map(|w| w.text.to_string()),
         span: w.span,
     })
 }
@@ -2625,8 +2625,8 @@ fn fifo(r: &mut Reader<'_>, n: &Node, prefix: &str, f: &mut NotifyFifo) {
         );
         return;
     }
-    let user = n.arg(1).map(|w| w.text.clone());
-    let group = n.arg(2).map(|w| w.text.clone());
+    let user = n.arg(1).map(|w| w.text.to_string());
+    let group = n.arg(2).map(|w| w.text.to_string());
     if let Some(u) = &user
         && let Some(bad) = unknown_account(u, group.as_deref())
     {
@@ -2643,7 +2643,7 @@ fn fifo(r: &mut Reader<'_>, n: &Node, prefix: &str, f: &mut NotifyFifo) {
         );
         return;
     }
-    f.path = Some(w.text.clone());
+    f.path = Some(w.text.to_string());
     f.user = user;
     f.group = group;
     f.span = Some(w.span);

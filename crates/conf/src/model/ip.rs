@@ -502,7 +502,7 @@ impl AutoPriorities {
 }
 
 fn read_track_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
-    let Some(name) = node.arg(0).map(|w| w.text.clone()) else {
+    let Some(name) = node.arg(0).map(|w| w.text.to_string()) else {
         r.push(
             Diagnostic::error(Some(node.span()), "`track_group` needs a name")
                 .note("keepalived skips this block"),
@@ -568,7 +568,7 @@ pub fn value_words(node: &Node, r: &mut Reader<'_>) -> Vec<(String, Span)> {
             let mut out = Vec::new();
             for n in &b.nodes {
                 for w in &n.words {
-                    out.push((w.text.clone(), w.span));
+                    out.push((w.text.to_string(), w.span));
                 }
                 if n.block.is_some() {
                     r.push(
@@ -863,7 +863,7 @@ pub fn read_address(node: &Node, r: &mut Reader<'_>, static_addr: bool) -> Optio
                     );
                     return None;
                 }
-                v.dev = Some(d.text.clone());
+                v.dev = Some(d.text.to_string());
             }
             "scope" => {
                 let s = c.value(r, opt)?;
@@ -923,7 +923,7 @@ pub fn read_address(node: &Node, r: &mut Reader<'_>, static_addr: bool) -> Optio
                     );
                     return None;
                 }
-                v.label = Some(l.text.clone());
+                v.label = Some(l.text.to_string());
             }
             "peer" => {
                 let p = c.value(r, opt)?;
@@ -987,7 +987,7 @@ pub fn read_address(node: &Node, r: &mut Reader<'_>, static_addr: bool) -> Optio
                     ));
                     break;
                 }
-                v.track_group = Some(g.text.clone());
+                v.track_group = Some(g.text.to_string());
             }
             "use_vmac" if !static_addr => v.use_vmac = true,
             other @ ("use_vmac" | "track_group") => {
@@ -1497,7 +1497,7 @@ pub fn read_route(node: &Node, r: &mut Reader<'_>, allow_track_group: bool) -> O
             }
             "dev" | "oif" => {
                 let w = c.value(r, opt)?;
-                rt.dev = Some(w.text.clone());
+                rt.dev = Some(w.text.to_string());
             }
             "onlink" => rt.onlink = true,
             "encap" => {
@@ -1594,7 +1594,7 @@ pub fn read_route(node: &Node, r: &mut Reader<'_>, allow_track_group: bool) -> O
                     lock = true;
                     w = c.value(r, opt)?;
                 }
-                rt.congctl = Some((w.text.clone(), lock));
+                rt.congctl = Some((w.text.to_string(), lock));
             }
             "pref" => {
                 let w = c.value(r, opt)?;
@@ -1680,11 +1680,11 @@ pub fn read_route(node: &Node, r: &mut Reader<'_>, allow_track_group: bool) -> O
                     ));
                     break;
                 }
-                rt.track_group = Some(w.text.clone());
+                rt.track_group = Some(w.text.to_string());
             }
             "vrf" => {
                 let w = c.value(r, opt)?;
-                rt.vrf = Some(w.text.clone());
+                rt.vrf = Some(w.text.to_string());
             }
             _ => {
                 let mut w = opt;
@@ -1723,7 +1723,7 @@ pub fn read_route(node: &Node, r: &mut Reader<'_>, allow_track_group: bool) -> O
                 }
                 rt.dst = p;
                 have_dst = true;
-                dst_text = w.text.clone();
+                dst_text = w.text.to_string();
             }
         }
     }
@@ -1796,7 +1796,7 @@ fn read_nexthops(
                 }
                 nh.via = Some(a);
             }
-            "dev" => nh.dev = Some(c.value(r, opt)?.text.clone()),
+            "dev" => nh.dev = Some(c.value(r, opt)?.text.to_string()),
             "weight" => {
                 let w = c.value(r, opt)?;
                 let v: u16 = number(r, w, 256, "nexthop weight")?;
@@ -2010,8 +2010,8 @@ pub fn read_rule(
                 });
                 table_option = true;
             }
-            "dev" | "iif" => rule.iif = Some(c.value(r, opt)?.text.clone()),
-            "oif" => rule.oif = Some(c.value(r, opt)?.text.clone()),
+            "dev" | "iif" => rule.iif = Some(c.value(r, opt)?.text.to_string()),
+            "oif" => rule.oif = Some(c.value(r, opt)?.text.to_string()),
             "tunnel-id" => {
                 let w = c.value(r, opt)?;
                 match w.text.parse::<u64>() {
@@ -2126,7 +2126,7 @@ pub fn read_rule(
                     ));
                     break;
                 }
-                rule.track_group = Some(w.text.clone());
+                rule.track_group = Some(w.text.to_string());
             }
             _ => {
                 let mut w = opt;

@@ -956,7 +956,7 @@ fn sock_addr(r: &mut Reader<'_>, node: &Node, i: usize, what: &str) -> Option<So
 }
 
 fn read_group(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
-    let Some(name) = node.arg(0).map(|w| w.text.clone()) else {
+    let Some(name) = node.arg(0).map(|w| w.text.to_string()) else {
         r.push(
             Diagnostic::error(
                 Some(node.line_span()),
@@ -1178,7 +1178,7 @@ fn read_vs(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
             return;
         }
         Some("group") => match node.arg(1) {
-            Some(w) => VsAddr::Group(w.text.clone()),
+            Some(w) => VsAddr::Group(w.text.to_string()),
             None => {
                 r.push(
                     Diagnostic::error(
@@ -1697,8 +1697,8 @@ fn command(r: &mut Reader<'_>, n: &Node) -> Option<Command> {
     }
     Some(Command {
         line: w.to_string(),
-        user: n.arg(1).map(|w| w.text.clone()),
-        group: n.arg(2).map(|w| w.text.clone()),
+        user: n.arg(1).map(|w| w.text.to_string()),
+        group: n.arg(2).map(|w| w.text.to_string()),
         span: Reader::span_of(n, 0),
     })
 }
@@ -2164,7 +2164,7 @@ fn read_checker(
                     "misc_dynamic" => dynamic = true,
                     "user" => {
                         if let Some(u) = r.string(n, 0, "a user name") {
-                            user = Some((u, n.arg(1).map(|w| w.text.clone())));
+                            user = Some((u, n.arg(1).map(|w| w.text.to_string())));
                         }
                     }
                     _ => unknown(r, n, kw, known),
@@ -2459,7 +2459,7 @@ fn read_checker(
                             ));
                             continue;
                         }
-                        name = n.arg(0).map(|w| w.text.clone());
+                        name = n.arg(0).map(|w| w.text.to_string());
                     }
                     "alpha" => alpha = bool_arg(r, n).or(alpha),
                     _ => unknown(r, n, kw, known),
@@ -2634,12 +2634,12 @@ fn read_url(node: &Node, children: &[Node], r: &mut Reader<'_>, checker: &str) -
                     );
                     continue;
                 }
-                u.regex = n.arg(0).map(|w| w.text.clone());
+                u.regex = n.arg(0).map(|w| w.text.to_string());
             }
             "regex_no_match" => u.regex_no_match = true,
             "regex_options" => {
                 u.regex_options
-                    .extend(n.args().iter().map(|w| w.text.clone()));
+                    .extend(n.args().iter().map(|w| w.text.to_string()));
             }
             "regex_stack" => {
                 let a = n.arg(0).and_then(|w| w.text.parse::<u64>().ok());

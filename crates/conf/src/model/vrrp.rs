@@ -9,7 +9,7 @@ use super::Config;
 use super::ip::{self, Family, Route, Rule, Vip};
 use crate::System;
 use crate::diag::{Diagnostic, nearest};
-use crate::lex::Word;
+use crate::lex::{CompactString, Word};
 use crate::read::Reader;
 use crate::source::Span;
 use crate::tree::Node;
@@ -699,11 +699,11 @@ fn read_glued(node: &Node, kw: &str, r: &mut Reader<'_>) -> bool {
     let mut fixed = node.clone();
     if let Some(w) = fixed.words.first_mut() {
         let span = w.span;
-        w.text = block_kw.to_string();
+        w.text = CompactString::from(block_kw);
         fixed.words.insert(
             1,
             Word {
-                text: name.to_string(),
+                text: CompactString::from(name),
                 span,
                 quoted: false,
             },
@@ -795,7 +795,7 @@ fn read_up_down(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
 
 fn name_of(node: &Node, r: &mut Reader<'_>, what: &str) -> Option<String> {
     match node.args() {
-        [w] => Some(w.text.clone()),
+        [w] => Some(w.text.to_string()),
         [] => {
             r.push(
                 Diagnostic::error(Some(node.span()), format!("`{what}` needs a name"))
@@ -930,8 +930,8 @@ fn command(r: &mut Reader<'_>, node: &Node) -> Option<Command> {
     }
     Some(Command {
         line: w.to_string(),
-        user: node.arg(1).map(|w| w.text.clone()),
-        group: node.arg(2).map(|w| w.text.clone()),
+        user: node.arg(1).map(|w| w.text.to_string()),
+        group: node.arg(2).map(|w| w.text.to_string()),
         span: Reader::span_of(node, 0),
     })
 }
@@ -1003,7 +1003,7 @@ fn read_script(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                     );
                 }
                 s.command = Some(Command {
-                    line: w.text.clone(),
+                    line: w.text.to_string(),
                     user: None,
                     group: None,
                     span: w.span,
@@ -1087,7 +1087,7 @@ fn read_script(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
             "user" => {
                 if let Some(u) = r.string(c, 0, "a user name") {
                     s.user = Some(u);
-                    s.group = c.arg(1).map(|w| w.text.clone());
+                    s.group = c.arg(1).map(|w| w.text.to_string());
                 }
             }
             "init_fail" => s.init_fail = true,
@@ -1285,7 +1285,7 @@ fn read_track_process(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                 }
                 t.process = Some(p);
                 if c.args().len() > 1 {
-                    t.params = c.args()[1..].iter().map(|w| w.text.clone()).collect();
+                    t.params = c.args()[1..].iter().map(|w| w.text.to_string()).collect();
                     t.param_match.get_or_insert(ParamMatch::Exact);
                     t.full_command = true;
                 }
@@ -1840,7 +1840,7 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                             .note("keepalived ignores the name"),
                         );
                     } else {
-                        v.name = Some(w.text.clone());
+                        v.name = Some(w.text.to_string());
                     }
                 }
                 inst.use_vmac = Some(v);
@@ -1914,7 +1914,7 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                             .note("keepalived ignores it"),
                         );
                     } else {
-                        v.name = Some(w.text.clone());
+                        v.name = Some(w.text.to_string());
                     }
                 }
                 inst.use_ipvlan = Some(v);
@@ -2021,7 +2021,7 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                     );
                     continue;
                 }
-                inst.interface = Some(w.text.clone());
+                inst.interface = Some(w.text.to_string());
             }
             "vrf" => {
                 let Some(w) = c.arg(0) else {
@@ -2047,7 +2047,7 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                         format!("({n}) VRF name '{}' is too long", w.text),
                     ));
                 } else {
-                    inst.vrf = Some(w.text.clone());
+                    inst.vrf = Some(w.text.to_string());
                 }
             }
             "dont_track_primary" => inst.dont_track_primary = true,
@@ -2310,7 +2310,7 @@ fn read_instance(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
                     )
                     .help("use `lvs_sync_daemon IFNAME INSTANCE` in global_defs"),
                 );
-                inst.lvs_sync_daemon_interface = c.arg(0).map(|w| w.text.clone());
+                inst.lvs_sync_daemon_interface = c.arg(0).map(|w| w.text.to_string());
             }
             "garp_master_delay" => {
                 if let Some(v) = int_in::<u32>(
@@ -2596,7 +2596,7 @@ fn read_auth(r: &mut Reader<'_>, lines: &[Node], inst: &mut Instance, span: Span
                     r.str(c, 0, "a password");
                     continue;
                 };
-                let mut p = w.text.clone();
+                let mut p = w.text.to_string();
                 if p.len() > AUTH_PASS_LEN {
                     let mut cut = AUTH_PASS_LEN;
                     while !p.is_char_boundary(cut) {
