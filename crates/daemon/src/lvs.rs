@@ -18,6 +18,7 @@ use keepalived_check::{
     TableChange, Transition, VirtualServerConfig, VsIdent,
 };
 use keepalived_conf::Config;
+use keepalived_conf::model::global::NotifyFifo;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinSet;
 
@@ -85,7 +86,8 @@ enum Request {
 /// The running checker side. [`Lvs::stop`] runs the omega actions and waits (bounded) for them.
 pub struct Lvs {
     tx: mpsc::Sender<Request>,
-    task: tokio::task::JoinHandle<()>,
+    /// Resolves when the checkers' thread has ended.
+    done: oneshot::Receiver<()>,
     _pid: Option<PidFiles>,
 }
 
@@ -157,7 +159,10 @@ impl Plan {
 
 type Started = (Running, Vec<Action>, Table, mpsc::UnboundedReceiver<Report>);
 
-/// Starts the checkers of `cfg`. `with_vrrp`: the VRRP side runs too and already started the
+/// Starts the checkers of `cfg` on their own thread (keepalived's checker process): a
+/// current-thread runtime at `checker_*` scheduling, so thousands of checks never delay an
+/// advert of the VRRP side, and the VRRP side's real-time priority does not starve the checkers
+/// or the other way round. `with_vrrp`: the VRRP side runs too and already started the
 /// `notify_fifo` script, so only `lvs_notify_fifo`'s is started here.
 pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) -> Lvs {
     let pid_path = cli
@@ -172,37 +177,72 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
         }
     };
     let plan = Plan::of(cfg);
-    let ipvs = ipvs_present();
-    warn!("{}", ipvs_warning(ipvs));
     let security = security_of(globals);
-    let fifos = open_fifos(cfg, &security, with_vrrp);
     let mail = mail_of(globals).map(Arc::new);
-    let (running, actions, table, reports) = plan.run(None);
-    let vss = plan.vss;
+    let fifos = [
+        (cfg.global.notify_fifo.clone(), !with_vrrp),
+        (cfg.global.lvs_notify_fifo.clone(), true),
+    ];
+    let sched = cfg.global.checker_sched.clone();
     let (tx, rx) = mpsc::channel(16);
-    let mut side = Side {
-        me: tx.clone(),
-        local: HashSet::new(),
-        known: false,
-        watching: false,
-        ctx: Context {
-            security,
-            fifos,
-            mail,
-            ipvs,
-        },
-        vss,
-        table: Table::default(),
-        checkers: HashMap::new(),
-        running: JoinSet::new(),
-        mails: JoinSet::new(),
-    };
-    side.act(actions);
-    side.table_changed(table);
-    let task = tokio::spawn(side.serve(running, reports, rx));
+    let me = tx.clone();
+    let (started_tx, started) = oneshot::channel();
+    let (done_tx, done) = oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("checkers".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    error!("cannot start the checkers' runtime: {e}");
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                crate::sched::apply(crate::sched::Side::Checker, &sched);
+                let ipvs = ipvs_present();
+                warn!("{}", ipvs_warning(ipvs));
+                let fifos = open_fifos(&fifos, &security);
+                let (running, actions, table, reports) = plan.run(None);
+                let mut side = Side {
+                    me,
+                    local: HashSet::new(),
+                    known: false,
+                    watching: false,
+                    ctx: Context {
+                        security,
+                        fifos,
+                        mail,
+                        ipvs,
+                    },
+                    vss: plan.vss,
+                    table: Table::default(),
+                    checkers: HashMap::new(),
+                    running: JoinSet::new(),
+                    mails: JoinSet::new(),
+                };
+                side.act(actions);
+                side.table_changed(table);
+                let _ = started_tx.send(());
+                side.serve(running, reports, rx).await;
+            });
+            // Scripts still running after the drain belong to nobody now; do not wait for them.
+            rt.shutdown_background();
+            let _ = done_tx.send(());
+        });
+    if let Err(e) = spawned {
+        error!("cannot start the checkers' thread: {e}");
+    } else {
+        // The first table is logged before the VRRP side goes on, as keepalived's checker
+        // process has started by then.
+        let _ = started.await;
+    }
     Lvs {
         tx,
-        task,
+        done,
         _pid: pid,
     }
 }
@@ -216,10 +256,12 @@ impl Lvs {
     /// Stops the checkers, runs the omega actions and waits (bounded) for their scripts.
     pub async fn stop(self) {
         let (tx, rx) = oneshot::channel();
+        let limit = STOP_DRAIN + Duration::from_secs(1);
         if self.tx.send(Request::Stop(tx)).await.is_ok() {
-            let _ = tokio::time::timeout(STOP_DRAIN + Duration::from_secs(1), rx).await;
+            let _ = tokio::time::timeout(limit, rx).await;
         }
-        self.task.abort();
+        // A thread still draining after that is left behind: the process is about to exit.
+        let _ = tokio::time::timeout(Duration::from_millis(500), self.done).await;
     }
 
     /// SIGHUP: reads the configuration again and moves the checkers to it (global_defs' FIFOs,
@@ -602,10 +644,11 @@ fn security_of(g: &Globals) -> ScriptSecurity {
 }
 
 /// `notify_fifo` and `lvs_notify_fifo`: keepalived writes checker lines to both.
-fn open_fifos(cfg: &Config, security: &ScriptSecurity, with_vrrp: bool) -> Vec<Arc<Mutex<Fifo>>> {
-    let g = &cfg.global;
+/// Each with whether its script is ours to start.
+fn open_fifos(fifos: &[(NotifyFifo, bool); 2], security: &ScriptSecurity) -> Vec<Arc<Mutex<Fifo>>> {
     let mut out = Vec::new();
-    for (f, own_script) in [(&g.notify_fifo, !with_vrrp), (&g.lvs_notify_fifo, true)] {
+    for (f, own_script) in fifos {
+        let own_script = *own_script;
         let Some(path) = f.path.as_deref() else {
             continue;
         };

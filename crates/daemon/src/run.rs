@@ -374,6 +374,13 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         Some(l) => l.share(controls),
         None => controls,
     };
+    let vrrp_sched = loaded.config.global.vrrp_sched.clone();
+    if loaded.config.global.max_auto_priority != 0 {
+        tracing::warn!(
+            "max_auto_priority: keepalived-rs does not raise its priority by itself when it runs \
+             late; set vrrp_rt_priority (and checker_rt_priority) to run real-time from the start"
+        );
+    }
     let mut engine = Engine::new(plan, shell, notifier).with_dropped(dropped);
     // The configuration's trees and the setup's reading are copied into what runs: freed, and
     // the freed heap handed back to the kernel, they no longer count in the daemon's RSS.
@@ -381,6 +388,8 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     drop(loaded);
     drop(system);
     keepalived_sys::release_free_memory();
+    // As keepalived's VRRP process: once the configuration runs.
+    crate::sched::apply(crate::sched::Side::Vrrp, &vrrp_sched);
     engine.run(rx, controls).await;
     if let Some(l) = lvs {
         l.stop().await;

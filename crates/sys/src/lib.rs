@@ -26,6 +26,7 @@
 //!   keepalived's sysctls (base: arp_ignore=1, arp_filter=1, restored on removal).
 //! - [`alarm::Alarm`]: a timerfd wake-up at an absolute CLOCK_MONOTONIC time ([`alarm::monotonic`]),
 //!   microsecond-exact where tokio's timers round up to the next millisecond.
+//! - [`sched`]: the calling thread's nice value, SCHED_RR, CPU affinity; RLIMIT_RTTIME and mlockall.
 //! - [`sysctl`]: read/write, with a [`sysctl::Saved`] that restores on request.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -33,6 +34,7 @@ pub mod alarm;
 pub mod frame;
 pub mod netlink;
 pub mod nft;
+pub mod sched;
 pub mod script;
 pub mod socket;
 pub mod sysctl;
