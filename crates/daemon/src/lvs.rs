@@ -1,4 +1,4 @@
-//! The checker side of the daemon (keepalived's healthcheckers process, in our one runtime):
+//! The checker side of the daemon (keepalived's healthcheckers process, on its own thread):
 //! runs keepalived-check's scheduler and carries out its reports: log, scripts, FIFOs, mail, dump.
 //!
 //! The kernel's IPVS is not programmed yet: the table the checkers keep true is computed, and each
