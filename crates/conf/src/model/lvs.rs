@@ -1203,6 +1203,14 @@ fn read_vs(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
         return;
     };
     let mut vs = VirtualServer::new(addr, node.span());
+    // Sized once: a real server is a few hundred bytes, and a block of them grown step by
+    // step copies them all at every doubling.
+    vs.real_servers.reserve_exact(
+        children
+            .iter()
+            .filter(|n| n.keyword() == "real_server")
+            .count(),
+    );
     let mut i = 0;
     while i < children.len() {
         let n = &children[i];
@@ -1766,6 +1774,14 @@ fn read_rs(
         return;
     };
     let mut rs = RealServer::new(addr, node.span());
+    // Exactly sized: a checker is a few hundred bytes, and a vector's first push makes room
+    // for four.
+    rs.checkers.reserve_exact(
+        children
+            .iter()
+            .filter(|n| checker_keywords(n.keyword()).is_some())
+            .count(),
+    );
     let mut i = 0;
     while i < children.len() {
         let n = &children[i];
@@ -3043,10 +3059,11 @@ fn validate_vs(vs: &mut VirtualServer, groups: &[VirtualServerGroup], r: &mut Re
     }
 
     // Real servers: duplicates, forwarding, weights, sorry server twins.
-    let mut seen: std::collections::HashSet<SocketAddr> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<SocketAddr> =
+        std::collections::HashSet::with_capacity(vs.real_servers.len());
     let mut weight_sum: u64 = 0;
-    let mut kept = Vec::new();
-    for rs in std::mem::take(&mut vs.real_servers) {
+    // In place: later duplicates go, the rest stay where they are (no copy of the list).
+    vs.real_servers.retain(|rs| {
         if !seen.insert(rs.addr) {
             r.push(
                 Diagnostic::error(
@@ -3059,11 +3076,10 @@ fn validate_vs(vs: &mut VirtualServer, groups: &[VirtualServerGroup], r: &mut Re
                 )
                 .help("remove this block or change its address or port"),
             );
-            continue;
+            return false;
         }
-        kept.push(rs);
-    }
-    vs.real_servers = kept;
+        true
+    });
     for i in 0..vs.real_servers.len() {
         if vs.real_servers[i].forwarding.is_none() && vs.forwarding.is_none() {
             no_forwarding(r, vs, &name);
