@@ -129,6 +129,13 @@ impl Diagnostics {
         }
     }
 
+    /// Adds every diagnostic of `other` after these, in its order ([`Diagnostics::push`] each).
+    pub fn append(&mut self, other: Diagnostics) {
+        for d in other.items {
+            self.push(d);
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
     }

@@ -166,19 +166,13 @@ pub const EXIT_NO_CONFIG: i32 = 6;
 
 /// Loads a configuration file (and its includes) and validates it against `sys`.
 pub fn load(path: &Path, opts: &LoadOptions, sys: &dyn System) -> Loaded {
-    let mut sources = SourceMap::new();
-    let mut diags = Diagnostics::new();
-    let out = preprocess::read_file(path, &opts.reader(), &mut sources, &mut diags);
-    finish(out, sources, diags, sys)
+    validated(read_model(Source::File(path), opts), sys)
 }
 
 /// Loads configuration text given in memory (`name` is what diagnostics call the file; relative
 /// includes are resolved from its directory).
 pub fn load_str(name: &str, text: &str, opts: &LoadOptions, sys: &dyn System) -> Loaded {
-    let mut sources = SourceMap::new();
-    let mut diags = Diagnostics::new();
-    let out = preprocess::read_str(name, text, &opts.reader(), &mut sources, &mut diags);
-    finish(out, sources, diags, sys)
+    validated(read_model(Source::Text(name, text), opts), sys)
 }
 
 /// Only the front end: the preprocessed lines built into a tree, with the diagnostics found on
@@ -188,38 +182,111 @@ pub fn parse_str(
     text: &str,
     opts: &LoadOptions,
 ) -> (Vec<tree::Node>, Diagnostics, SourceMap) {
-    let mut sources = SourceMap::new();
-    let mut diags = Diagnostics::new();
-    let out = preprocess::read_str(name, text, &opts.reader(), &mut sources, &mut diags);
-    let nodes = tree::build(out.lines, &mut diags);
+    let (nodes, diags, sources, _) = read_tree(Source::Text(name, text), opts);
     (nodes, diags, sources)
 }
 
 /// [`parse_str`] for a file and its includes.
 pub fn parse_file(path: &Path, opts: &LoadOptions) -> (Vec<tree::Node>, Diagnostics, SourceMap) {
-    let mut sources = SourceMap::new();
-    let mut diags = Diagnostics::new();
-    let out = preprocess::read_file(path, &opts.reader(), &mut sources, &mut diags);
-    let nodes = tree::build(out.lines, &mut diags);
+    let (nodes, diags, sources, _) = read_tree(Source::File(path), opts);
     (nodes, diags, sources)
 }
 
-fn finish(
-    out: preprocess::Output,
-    sources: SourceMap,
-    mut diags: Diagnostics,
-    sys: &dyn System,
-) -> Loaded {
-    let nodes = tree::build(out.lines, &mut diags);
+/// What to read: a file (and its includes) or text in memory (name, text).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    File(&'a Path),
+    Text(&'a str, &'a str),
+}
+
+/// The preprocessor and the tree builder together: each line goes into the tree as it is
+/// read (a large file's lines are never all held at once). Gives the tree, the diagnostics
+/// (the preprocessor's, then the tree's), the text read and whether a file error is fatal.
+pub fn read_tree(
+    src: Source<'_>,
+    opts: &LoadOptions,
+) -> (Vec<tree::Node>, Diagnostics, SourceMap, bool) {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let mut builder = tree::Builder::new();
+    let reader = opts.reader();
+    let file_error = match src {
+        Source::File(path) => {
+            preprocess::read_file_into(path, &reader, &mut sources, &mut diags, &mut builder)
+        }
+        Source::Text(name, text) => {
+            preprocess::read_str_into(name, text, &reader, &mut sources, &mut diags, &mut builder)
+        }
+    };
+    let nodes = builder.finish(&mut diags);
+    (nodes, diags, sources, file_error)
+}
+
+/// Everything [`load`] does but validation: the file read, its lines built into blocks and each
+/// top-level block read into the model as soon as no later line can change it, then dropped
+/// (the tree of a large file is never held whole: less memory touched, and what one block
+/// frees the next one reuses). The diagnostics come in the order the steps would give them
+/// one after the other: the preprocessor's, the tree's, the model's.
+pub fn read_model(src: Source<'_>, opts: &LoadOptions) -> Loaded {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
     let mut config = Config::default();
-    let mut r = read::Reader::new(&mut diags);
-    model::read(&nodes, &mut r, &mut config);
-    model::validate(&mut config, &mut r, sys);
+    let mut sink = Streaming {
+        builder: tree::Builder::new(),
+        config: &mut config,
+        diags: Diagnostics::new(),
+    };
+    let reader = opts.reader();
+    let file_error = match src {
+        Source::File(path) => {
+            preprocess::read_file_into(path, &reader, &mut sources, &mut diags, &mut sink)
+        }
+        Source::Text(name, text) => {
+            preprocess::read_str_into(name, text, &reader, &mut sources, &mut diags, &mut sink)
+        }
+    };
+    let Streaming {
+        builder,
+        diags: mut model_diags,
+        ..
+    } = sink;
+    let rest = builder.finish(&mut diags);
+    let mut r = read::Reader::new(&mut model_diags);
+    model::read(&rest, &mut r, &mut config);
+    drop(rest);
+    diags.append(model_diags);
     Loaded {
         config,
         diagnostics: diags,
         sources,
-        file_error: out.file_error,
+        file_error,
+    }
+}
+
+/// [`read_model`]'s result validated against `sys`.
+pub fn validated(mut loaded: Loaded, sys: &dyn System) -> Loaded {
+    let mut r = read::Reader::new(&mut loaded.diagnostics);
+    model::validate(&mut loaded.config, &mut r, sys);
+    loaded
+}
+
+/// The preprocessor's lines going into the tree, and settled top-level nodes into the model.
+struct Streaming<'c> {
+    builder: tree::Builder,
+    config: &'c mut Config,
+    /// The model's diagnostics, kept apart until the preprocessor's and the tree's are in.
+    diags: Diagnostics,
+}
+
+impl preprocess::Lines for Streaming<'_> {
+    fn line(&mut self, line: lex::Line) {
+        self.builder.push(line);
+        if self.builder.settled() > 0 {
+            let mut r = read::Reader::new(&mut self.diags);
+            for node in self.builder.take_settled() {
+                model::read_one(&node, &mut r, self.config);
+            }
+        }
     }
 }
 

@@ -61,6 +61,29 @@ pub struct Output {
     pub file_error: bool,
 }
 
+/// Where the reader puts each line as it is made: a vector ([`read_file`], [`read_str`]) or
+/// straight into the block tree ([`crate::tree::Builder`]), so that a large file's lines are
+/// never all held at once.
+pub trait Lines {
+    /// The main file is `bytes` long (a hint, before the first line).
+    fn expect(&mut self, bytes: usize) {
+        let _ = bytes;
+    }
+    fn line(&mut self, line: Line);
+}
+
+impl Lines for Vec<Line> {
+    fn expect(&mut self, bytes: usize) {
+        // About one line per 16 bytes: growing a vector of 100,000 lines step by step costs
+        // copies and wakes the allocator's consolidation each time.
+        self.reserve(bytes / 16);
+    }
+
+    fn line(&mut self, line: Line) {
+        self.push(line);
+    }
+}
+
 /// Reads `path` (and everything it includes).
 pub fn read_file(
     path: &Path,
@@ -68,10 +91,23 @@ pub fn read_file(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Output {
+    let mut lines = Vec::new();
+    let file_error = read_file_into(path, opts, sources, diags, &mut lines);
+    Output { lines, file_error }
+}
+
+/// [`read_file`] handing each line to `sink`; returns [`Output::file_error`].
+pub fn read_file_into(
+    path: &Path,
+    opts: &Options,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    sink: &mut impl Lines,
+) -> bool {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let mut r = Reader::new(opts, sources, diags, cwd);
     r.open_main(path);
-    r.run()
+    r.run(sink)
 }
 
 /// Reads configuration text held in memory; `name` is what diagnostics call it, and relative
@@ -83,7 +119,21 @@ pub fn read_str(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Output {
-    read_str_with(name, text, opts, sources, diags, true)
+    let mut lines = Vec::new();
+    let file_error = read_str_with(name, text, opts, sources, diags, true, &mut lines);
+    Output { lines, file_error }
+}
+
+/// [`read_str`] handing each line to `sink`; returns [`Output::file_error`].
+pub fn read_str_into(
+    name: &str,
+    text: &str,
+    opts: &Options,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    sink: &mut impl Lines,
+) -> bool {
+    read_str_with(name, text, opts, sources, diags, true, sink)
 }
 
 fn read_str_with(
@@ -93,7 +143,8 @@ fn read_str_with(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     plain: bool,
-) -> Output {
+    sink: &mut impl Lines,
+) -> bool {
     let mut r = Reader::new(opts, sources, diags, start_dir(Path::new(name)));
     r.plain = plain;
     let id = r.sources.add(PathBuf::from(name), text.to_string(), None);
@@ -115,7 +166,7 @@ fn read_str_with(
             reported_long: false,
         }),
     });
-    r.run()
+    r.run(sink)
 }
 
 /// The directory relative includes of `file` start from.
@@ -313,19 +364,19 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn run(mut self) -> Output {
-        // About one line per 16 bytes of the main file: growing a vector of 100,000 lines
-        // step by step costs copies and wakes the allocator's consolidation each time.
+    /// Reads every line into `sink`; returns whether a file error makes the load fail.
+    fn run(mut self, sink: &mut impl Lines) -> bool {
         let text_len = self
             .stack
             .last()
             .and_then(|g| g.cur.as_ref())
             .and_then(|c| self.sources.file(c.id))
             .map_or(0, |f| f.text.len());
-        let mut lines = Vec::with_capacity((text_len / 16).min(self.budget));
+        sink.expect(text_len.min(self.budget.saturating_mul(16)));
         let mut pieces = Vec::new();
+        let mut made = Vec::new();
         loop {
-            if self.plain_line(&mut lines, &mut pieces) {
+            if self.plain_line(sink, &mut pieces, &mut made) {
                 continue;
             }
             let Some(buf) = self.read_line() else {
@@ -340,12 +391,9 @@ impl<'a> Reader<'a> {
             }
             let line = Line::new(words, &buf.lossy());
             self.track(&line);
-            lines.push(line);
+            sink.line(line);
         }
-        Output {
-            lines,
-            file_error: self.file_error,
-        }
+        self.file_error
     }
 
     /// Reads the next physical line straight into [`Line`]s when nothing but blanks and the
@@ -353,7 +401,12 @@ impl<'a> Reader<'a> {
     /// (no generator, parameter, definition or brace rest under way, no include on the line,
     /// budget enough). `false`, with nothing consumed, sends the line the general way; both
     /// ways give the same lines, spans and budget.
-    fn plain_line(&mut self, lines: &mut Vec<Line>, pieces: &mut Vec<(usize, usize)>) -> bool {
+    fn plain_line(
+        &mut self,
+        sink: &mut impl Lines,
+        pieces: &mut Vec<(usize, usize)>,
+        made: &mut Vec<Line>,
+    ) -> bool {
         if !self.plain
             || self.residue.is_some()
             || !self.gens.is_empty()
@@ -396,23 +449,23 @@ impl<'a> Reader<'a> {
         cur.pos += n + 1;
         cur.line += 1;
         self.budget -= pieces.len();
-        let first = lines.len();
         let bytes = content.as_bytes();
         for &(a, b) in pieces.iter() {
             if b == a + 1 && (bytes[a] == b'{' || bytes[a] == b'}') {
                 let span = Span::new(id, line, a as u32 + 1, 1);
-                lines.push(Line::brace(bytes[a] == b'{', span));
+                made.push(Line::brace(bytes[a] == b'{', span));
                 continue;
             }
             let words = lex::plain_words(content, a, b, id, line);
-            lines.push(Line {
+            made.push(Line {
                 raw: lex::Raw::new(content.get(a..b).unwrap_or_default(), &words),
                 words,
                 brace: None,
             });
         }
-        for l in &lines[first..] {
-            self.track(l);
+        for l in made.drain(..) {
+            self.track(&l);
+            sink.line(l);
         }
         true
     }
@@ -1980,9 +2033,18 @@ mod tests {
             let mut sources = SourceMap::new();
             let mut diags = Diagnostics::new();
             let name = "/nonexistent-kconf-root/k.conf";
-            let out = read_str_with(name, text, &opts, &mut sources, &mut diags, plain);
+            let mut lines = Vec::new();
+            let file_error = read_str_with(
+                name,
+                text,
+                &opts,
+                &mut sources,
+                &mut diags,
+                plain,
+                &mut lines,
+            );
             let diags: Vec<String> = diags.iter().map(|d| format!("{d:?}")).collect();
-            (out.lines, diags, out.file_error)
+            (lines, diags, file_error)
         };
         let fast = run(true);
         let slow = run(false);

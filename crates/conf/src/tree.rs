@@ -234,7 +234,11 @@ fn print_word(w: &Word) -> String {
 
 /// Builds the tree from lines. Unbalanced braces are reported once each, where they are.
 pub fn build(lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
-    Builder::default().run(lines, diags)
+    let mut b = Builder::new();
+    for line in lines {
+        b.push(line);
+    }
+    b.finish(diags)
 }
 
 /// What one word of a line does to the tree.
@@ -244,11 +248,13 @@ enum Step {
     Word(Word),
 }
 
-/// The tree under construction. The children of every open block wait in one shared vector
-/// (`kids`, each block remembering where its own start) and move into an exactly sized vector
-/// when the block closes: no per-block vector grows step by step.
+/// The tree under construction, fed one line at a time ([`build`], or the preprocessor
+/// directly through [`crate::preprocess::Lines`], so a file's lines are never all held at
+/// once). The children of every open block wait in one shared vector (`kids`, each block
+/// remembering where its own start) and move into an exactly sized vector when the block
+/// closes: no per-block vector grows step by step.
 #[derive(Default)]
-struct Builder {
+pub struct Builder {
     /// Open blocks: their node, block, and where their children start in `kids`.
     stack: Vec<(Node, Block, usize)>,
     kids: Vec<Node>,
@@ -256,47 +262,77 @@ struct Builder {
     current: Option<Node>,
     /// The raw text of the line `current` started on.
     current_raw: Option<String>,
+    /// Unbalanced braces so far, in the order met; [`Builder::finish`] hands them over.
+    diags: Vec<Diagnostic>,
+}
+
+impl crate::preprocess::Lines for Builder {
+    fn line(&mut self, line: Line) {
+        self.push(line);
+    }
 }
 
 impl Builder {
-    fn run(mut self, lines: Vec<Line>, diags: &mut Diagnostics) -> Vec<Node> {
-        for line in lines {
-            if let Some(b) = line.brace {
-                self.step(
-                    if b.open {
-                        Step::Open(b.span)
-                    } else {
-                        Step::Close(b.span)
-                    },
-                    &mut None,
-                    diags,
-                );
-                self.finish_current();
-                continue;
-            }
-            // A line without braces is one node: its words move over whole.
-            if !line.words.is_empty() && !line.words.iter().any(|w| w.is_open() || w.is_close()) {
-                self.place(Node {
-                    words: line.words,
-                    block: None,
-                    raw: line.raw,
-                });
-                continue;
-            }
-            // The line's text goes to the first node the line starts, judged against that
-            // node's words once they are all in.
-            let mut raw = Some(line.raw.text(&line.words).into_owned());
-            for w in line.words {
-                let step = if w.is_open() {
-                    Step::Open(w.span)
-                } else if w.is_close() {
-                    Step::Close(w.span)
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// Adds the next line.
+    pub fn push(&mut self, line: Line) {
+        if let Some(b) = line.brace {
+            self.step(
+                if b.open {
+                    Step::Open(b.span)
                 } else {
-                    Step::Word(w)
-                };
-                self.step(step, &mut raw, diags);
-            }
+                    Step::Close(b.span)
+                },
+                &mut None,
+            );
             self.finish_current();
+            return;
+        }
+        // A line without braces is one node: its words move over whole.
+        if !line.words.is_empty() && !line.words.iter().any(|w| w.is_open() || w.is_close()) {
+            self.place(Node {
+                words: line.words,
+                block: None,
+                raw: line.raw,
+            });
+            return;
+        }
+        // The line's text goes to the first node the line starts, judged against that
+        // node's words once they are all in.
+        let mut raw = Some(line.raw.text(&line.words).into_owned());
+        for w in line.words {
+            let step = if w.is_open() {
+                Step::Open(w.span)
+            } else if w.is_close() {
+                Step::Close(w.span)
+            } else {
+                Step::Word(w)
+            };
+            self.step(step, &mut raw);
+        }
+        self.finish_current();
+    }
+
+    /// How many top-level nodes no later line can change (all but the last: a `{` alone on
+    /// the next line may still open its block).
+    pub fn settled(&self) -> usize {
+        self.top.len().saturating_sub(1)
+    }
+
+    /// Takes out the [`Builder::settled`] top-level nodes, in file order.
+    pub fn take_settled(&mut self) -> std::vec::Drain<'_, Node> {
+        let n = self.settled();
+        self.top.drain(..n)
+    }
+
+    /// The tree, once every line is in: blocks never closed are closed (and reported) here.
+    /// The diagnostics go to `diags` after whatever it holds (the preprocessor's).
+    pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<Node> {
+        for d in std::mem::take(&mut self.diags) {
+            diags.push(d);
         }
         while let Some((mut n, mut b, start)) = self.stack.pop() {
             diags.push(
@@ -346,7 +382,7 @@ impl Builder {
         }
     }
 
-    fn step(&mut self, step: Step, raw: &mut Option<String>, diags: &mut Diagnostics) {
+    fn step(&mut self, step: Step, raw: &mut Option<String>) {
         match step {
             Step::Open(span) => {
                 // `{` opens the block of the node on this line, or of the previous line's node
@@ -365,7 +401,7 @@ impl Builder {
                 let owner = match owner {
                     Some(n) => n,
                     None => {
-                        diags.push(
+                        self.diags.push(
                             Diagnostic::error(Some(span), "`{` without a keyword before it")
                                 .note("keepalived skips this block"),
                         );
@@ -400,7 +436,7 @@ impl Builder {
                         n.block = Some(b);
                         self.place(n);
                     }
-                    None => diags.push(
+                    None => self.diags.push(
                         Diagnostic::error(Some(span), "`}` closes a block that was never opened")
                             .help("a `{` is probably missing earlier, e.g. after a `real_server` or `vrrp_instance` line"),
                     ),

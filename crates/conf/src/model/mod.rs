@@ -53,15 +53,25 @@ pub const TOP_LEVEL: &[&str] = &[
 
 /// Reads every top-level node into `cfg`.
 pub fn read(nodes: &[Node], r: &mut Reader<'_>, cfg: &mut Config) {
+    // The two lists a large file is made of, sized once (an instance is over a kilobyte; grown
+    // by doubling, every one would be copied again at each step).
+    let count = |kw: &str| nodes.iter().filter(|n| n.keyword() == kw).count();
+    cfg.vrrp.instances.reserve(count("vrrp_instance"));
+    cfg.lvs.virtual_servers.reserve(count("virtual_server"));
     for node in nodes {
-        let handled = global::read_top(node, r, cfg)
-            || ip::read_top(node, r, cfg)
-            || vrrp::read_top(node, r, cfg)
-            || bfd::read_top(node, r, cfg)
-            || lvs::read_top(node, r, cfg);
-        if !handled {
-            r.unknown(node, None, TOP_LEVEL);
-        }
+        read_one(node, r, cfg);
+    }
+}
+
+/// Reads one top-level node into `cfg` (nodes go in file order: [`read`] is this for each).
+pub fn read_one(node: &Node, r: &mut Reader<'_>, cfg: &mut Config) {
+    let handled = global::read_top(node, r, cfg)
+        || ip::read_top(node, r, cfg)
+        || vrrp::read_top(node, r, cfg)
+        || bfd::read_top(node, r, cfg)
+        || lvs::read_top(node, r, cfg);
+    if !handled {
+        r.unknown(node, None, TOP_LEVEL);
     }
 }
 
