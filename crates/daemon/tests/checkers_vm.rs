@@ -1,0 +1,393 @@
+//! keepalived 2.2.7's checker process and keepalived-rs side by side, under a kernel with IPVS.
+//!
+//! This host's kernel has no IPVS, so keepalived's checker process exits at start here. The test
+//! boots Debian's cloud kernel under QEMU with `tools/run-in-vm` (one boot, TCG, IPVS modules
+//! loaded) and runs `tests/vm/checkers.sh` there on the same servers, the same configuration and
+//! the same steps for both daemons: `/usr/sbin/keepalived -n -l -D -C` first, then ours with the
+//! same flags. Each virtual server has one checker kind (TCP_CHECK with and without alpha,
+//! HTTP_GET with status_code, HTTP_GET with digest, MISC_CHECK, FILE_CHECK, SMTP_CHECK,
+//! PING_CHECK); the script finds every real server up, breaks every service, waits for the
+//! down after `retry` failures `delay_before_retry` apart, mends them, waits for the up, and
+//! stops the daemon with SIGTERM (see the script's header).
+//!
+//! Compared, per virtual server (the checkers' timings interleave differently from run to run):
+//! - the log lines about checks, real servers and quorum (every line naming a `[10.10.0.x]`
+//!   address: "TCP connection to ... success.", "Removing service ... from VS ...", "Gained
+//!   quorum ...", "Shutting down service ...", ...), console timestamps stripped;
+//! - the notify_up/notify_down script calls, per real server;
+//! - the lvs_notify_fifo lines, per virtual server.
+//!
+//! Not compared: `ipvsadm -Ln` (keepalived-rs does not program IPVS yet: its table stays empty
+//! and it logs the table it computed as "LVS table (not programmed)" lines instead; both are
+//! printed), start-up and shutdown banners, configuration diagnostics. Every line that differs
+//! is printed; the ones ours writes differently on purpose are listed by name in [`ON_PURPOSE`]
+//! and do not fail the test.
+//!
+//! Skips (with a notice) when not root, when /usr/sbin/keepalived is missing, or when the VM
+//! cannot start (run-in-vm exits 125, e.g. no QEMU and no network to fetch it: its first run
+//! downloads qemu and the kernel with apt-get, about 110 MB). Wall time is about 40 s (two
+//! daemons of about 12 s each, a 4 s boot, the image and copies); the first run adds the
+//! download (about 15 s).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use common::ours;
+use testbed::skip_unless_root;
+
+const GUEST: &str = include_str!("vm/checkers.sh");
+const KEEPALIVED: &str = "/usr/sbin/keepalived";
+
+/// The checker of each virtual server 800N (index N), as configured by the guest script.
+const CHECKERS: [&str; 8] = [
+    "TCP_CHECK, no alpha",
+    "TCP_CHECK",
+    "HTTP_GET status_code",
+    "HTTP_GET digest",
+    "MISC_CHECK",
+    "FILE_CHECK",
+    "SMTP_CHECK",
+    "PING_CHECK",
+];
+
+/// A line one daemon writes and the other does not, on purpose.
+struct OnPurpose {
+    name: &'static str,
+    why: &'static str,
+    /// Which daemon writes it.
+    ours: bool,
+    matches: fn(&str) -> bool,
+}
+
+/// Differences keepalived-rs keeps on purpose; matching lines are set aside before comparing.
+const ON_PURPOSE: &[OnPurpose] = &[];
+
+/// One daemon's run, as the guest script reports it.
+#[derive(Default, Debug)]
+struct Run {
+    daemon: String,
+    /// (step, `ipvsadm -Ln` after it)
+    steps: Vec<(String, String)>,
+    waited: Vec<String>,
+    exit: String,
+    elapsed: String,
+    log: Vec<String>,
+    notify: Vec<String>,
+    fifo: Vec<String>,
+}
+
+fn parse(out: &str) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    let mut section = String::new();
+    for line in out.lines() {
+        if let Some(rest) = line.strip_prefix("### ") {
+            let (word, arg) = rest.split_once(' ').unwrap_or((rest, ""));
+            match word {
+                "DAEMON" => runs.push(Run {
+                    daemon: arg.to_string(),
+                    ..Run::default()
+                }),
+                _ if runs.is_empty() => {}
+                "STEP" => {
+                    let r = runs.last_mut().unwrap();
+                    r.steps.push((arg.to_string(), String::new()));
+                }
+                "WAITED" => runs.last_mut().unwrap().waited.push(arg.to_string()),
+                "EXIT" => runs.last_mut().unwrap().exit = arg.to_string(),
+                "ELAPSED" => runs.last_mut().unwrap().elapsed = arg.to_string(),
+                _ => {}
+            }
+            section = word.to_string();
+            continue;
+        }
+        let Some(r) = runs.last_mut() else { continue };
+        match section.as_str() {
+            "STEP" => {
+                let s = &mut r.steps.last_mut().unwrap().1;
+                s.push_str(line);
+                s.push('\n');
+            }
+            "LOG" => r.log.push(line.to_string()),
+            "NOTIFY" => r.notify.push(line.to_string()),
+            "FIFO" => r.fifo.push(line.to_string()),
+            _ => {}
+        }
+    }
+    runs
+}
+
+/// A console line without its timestamp ("Tue Dec  1 22:21:29 2026: ", 26 bytes for both
+/// daemons) and without a syslog-style "ident[pid]: ".
+fn strip(line: &str) -> &str {
+    let b = line.as_bytes();
+    let mut l = if b.len() >= 26
+        && &line[24..26] == ": "
+        && b[..3].iter().all(u8::is_ascii_alphabetic)
+        && b[23].is_ascii_digit()
+    {
+        &line[26..]
+    } else {
+        line
+    };
+    if let Some((ident, rest)) = l.split_once("]: ")
+        && ident.starts_with("Keepalived")
+        && !ident.contains(' ')
+    {
+        l = rest;
+    }
+    l
+}
+
+/// The virtual server (N of port 800N) a line is about.
+fn group(line: &str) -> Option<usize> {
+    let i = line.find(":800")?;
+    let d = *line.as_bytes().get(i + 4)?;
+    (d.is_ascii_digit() && !line.as_bytes().get(i + 5).is_some_and(u8::is_ascii_digit))
+        .then(|| usize::from(d - b'0'))
+}
+
+/// The checker lines of a log: those naming one of the test's bracketed addresses.
+fn checker_lines(log: &[String]) -> Vec<String> {
+    log.iter()
+        .map(|l| strip(l))
+        .filter(|l| l.contains("[10.10.0."))
+        .map(str::to_string)
+        .collect()
+}
+
+fn by_group(lines: &[String], key: impl Fn(&str) -> Option<usize>) -> BTreeMap<usize, Vec<String>> {
+    let mut m: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for l in lines {
+        if let Some(g) = key(l) {
+            m.entry(g).or_default().push(l.clone());
+        }
+    }
+    m
+}
+
+/// A line diff (longest common subsequence): `= both`, `- keepalived only`, `+ ours only`.
+fn diff(theirs: &[String], ours: &[String]) -> Vec<(char, String)> {
+    let (n, m) = (theirs.len(), ours.len());
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if theirs[i] == ours[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && j < m && theirs[i] == ours[j] {
+            out.push(('=', theirs[i].clone()));
+            i += 1;
+            j += 1;
+        } else if j == m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out.push(('-', theirs[i].clone()));
+            i += 1;
+        } else {
+            out.push(('+', ours[j].clone()));
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Compares one kind of lines group by group; returns the number of differing lines.
+fn compare(
+    what: &str,
+    theirs: &BTreeMap<usize, Vec<String>>,
+    ours: &BTreeMap<usize, Vec<String>>,
+    report: &mut String,
+) -> usize {
+    use std::fmt::Write;
+    let mut differing = 0;
+    let groups: std::collections::BTreeSet<usize> =
+        theirs.keys().chain(ours.keys()).copied().collect();
+    for g in groups {
+        let empty = Vec::new();
+        let (t, o) = (
+            theirs.get(&g).unwrap_or(&empty),
+            ours.get(&g).unwrap_or(&empty),
+        );
+        let name = CHECKERS.get(g).copied().unwrap_or("?");
+        if t == o {
+            let _ = writeln!(report, "{what}, 800{g} ({name}): {} lines match", t.len());
+            continue;
+        }
+        let d = diff(t, o);
+        let n = d.iter().filter(|(c, _)| *c != '=').count();
+        differing += n;
+        let _ = writeln!(
+            report,
+            "{what}, 800{g} ({name}): {n} lines differ (- keepalived only, + keepalived-rs only)"
+        );
+        for (c, l) in d {
+            let _ = writeln!(report, "  {c} {l}");
+        }
+    }
+    differing
+}
+
+/// Sets aside the on-purpose lines of one daemon, noting them in the report.
+fn set_aside(lines: Vec<String>, ours: bool, report: &mut String) -> Vec<String> {
+    use std::fmt::Write;
+    lines
+        .into_iter()
+        .filter(|l| {
+            let Some(p) = ON_PURPOSE.iter().find(|p| p.ours == ours && (p.matches)(l)) else {
+                return true;
+            };
+            let _ = writeln!(report, "on purpose ({}: {}): {l}", p.name, p.why);
+            false
+        })
+        .collect()
+}
+
+/// Our binary, stripped when `strip` is at hand (the VM's memory grows with what it is given).
+fn copy_ours(dir: &Path) -> PathBuf {
+    let to = dir.join("keepalived-rs");
+    std::fs::copy(ours(), &to).unwrap();
+    let stripped = Command::new("strip")
+        .arg(&to)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !stripped {
+        eprintln!("note: strip failed; copying the unstripped binary into the VM");
+        std::fs::copy(ours(), &to).unwrap();
+    }
+    to
+}
+
+fn run_in_vm() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/run-in-vm")
+}
+
+#[test]
+fn checkers_match_keepalived_under_ipvs() {
+    skip_unless_root!();
+    if !Path::new(KEEPALIVED).exists() {
+        eprintln!("skipped: {KEEPALIVED} is not installed (apt-get install keepalived)");
+        return;
+    }
+    let t0 = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(KEEPALIVED, d.join("keepalived")).unwrap();
+    copy_ours(d);
+    std::fs::write(d.join("checkers.sh"), GUEST).unwrap();
+    let out = Command::new(run_in_vm())
+        .args(["-t", "110"])
+        .arg(d)
+        .args(["sh", "checkers.sh", "keepalived", "keepalived-rs"])
+        .output()
+        .expect("tools/run-in-vm");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(125) {
+        eprintln!(
+            "skipped: the VM could not start (tools/run-in-vm exit 125; its first run needs root \
+             and apt-get access to fetch qemu and a kernel):\n{stderr}"
+        );
+        return;
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "run-in-vm failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let runs = parse(&stdout);
+    let [theirs, ours] = &runs[..] else {
+        panic!("expected two runs\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    };
+    assert_eq!(theirs.daemon, "keepalived");
+    assert_eq!(ours.daemon, "keepalived-rs");
+
+    let mut report = String::new();
+    for r in &runs {
+        report.push_str(&format!(
+            "== {}: exit {}, {} ms from start to exit, waits: {:?}\n",
+            r.daemon, r.exit, r.elapsed, r.waited
+        ));
+        for (step, table) in &r.steps {
+            report.push_str(&format!("-- ipvsadm -Ln after {step}:\n{table}"));
+        }
+    }
+    let t_lines = set_aside(checker_lines(&theirs.log), false, &mut report);
+    let o_lines = set_aside(checker_lines(&ours.log), true, &mut report);
+    let mut differing = compare(
+        "log",
+        &by_group(&t_lines, group),
+        &by_group(&o_lines, group),
+        &mut report,
+    );
+    let rs_of = |l: &str| l.rsplit(' ').next().and_then(|n| n.parse().ok());
+    differing += compare(
+        "notify",
+        &by_group(&theirs.notify, rs_of),
+        &by_group(&ours.notify, rs_of),
+        &mut report,
+    );
+    differing += compare(
+        "fifo",
+        &by_group(&theirs.fifo, group),
+        &by_group(&ours.fifo, group),
+        &mut report,
+    );
+    let all = format!(
+        "{report}\n== keepalived's log:\n{}\n== keepalived-rs's log:\n{}\n{stderr}",
+        theirs.log.join("\n"),
+        ours.log.join("\n")
+    );
+    eprintln!("{report}");
+    eprintln!("checkers_vm: wall time {:.1} s", t0.elapsed().as_secs_f64());
+    if std::env::var_os("CHECKERS_VM_SHOW_LOGS").is_some() {
+        eprintln!("{all}");
+    }
+    for r in &runs {
+        assert_eq!(r.exit, "0", "{} exit status\n{all}", r.daemon);
+        assert!(
+            r.waited.iter().all(|w| w.contains(" ok ")),
+            "{} did not reach every step: {:?}\n{all}",
+            r.daemon,
+            r.waited
+        );
+    }
+    assert_eq!(differing, 0, "lines differ from keepalived's\n{all}");
+}
+
+#[test]
+fn console_timestamps_and_groups() {
+    assert_eq!(
+        strip("Tue Dec  1 22:21:29 2026: TCP connection to [10.10.0.1]:tcp:8001 success."),
+        "TCP connection to [10.10.0.1]:tcp:8001 success."
+    );
+    assert_eq!(
+        strip("Tue Dec 01 22:21:29 2026: Keepalived_healthcheckers[12]: Stopping"),
+        "Stopping"
+    );
+    assert_eq!(
+        group("SMTP_CHECK Could not connect to server [10.10.0.6]:8006"),
+        Some(6)
+    );
+    assert_eq!(group("VS [10.10.0.100]:tcp:8003 UP"), Some(3));
+    assert_eq!(group("port 80001"), None);
+    let a: Vec<String> = ["x", "y", "z"].map(String::from).into();
+    let b: Vec<String> = ["x", "z", "w"].map(String::from).into();
+    assert_eq!(
+        diff(&a, &b),
+        vec![
+            ('=', "x".into()),
+            ('-', "y".into()),
+            ('=', "z".into()),
+            ('+', "w".into())
+        ]
+    );
+}

@@ -1,0 +1,233 @@
+#!/bin/sh
+# Guest side of crates/daemon/tests/checkers_vm.rs: runs under tools/run-in-vm (busybox sh, a
+# Debian cloud kernel with IPVS), in /extra, which holds this script, `keepalived` (the host's
+# /usr/sbin/keepalived 2.2.7) and `keepalived-rs`.
+#
+#   sh checkers.sh DAEMON...      (each DAEMON is a file name in /extra)
+#
+# For each daemon, on the same servers and the same configuration:
+#   1. start: every real server's service is there; wait until every virtual server but 8000 has
+#      its FIFO line "VS ... UP" (their checkers are alpha: the real servers start down; FILE_CHECK
+#      starts from the file);
+#   2. break every service (stop the server, change the page, remove the file or address...),
+#      wait until each real server is down (after `retry` failures `delay_before_retry` apart);
+#   3. mend them, wait until each is up again;
+#   4. SIGTERM, wait for the exit.
+# `ipvsadm -Ln` after each step. Then the daemon's log, the notify script calls and the
+# lvs_notify_fifo lines, in sections the test parses:
+#   ### DAEMON <name> / ### STEP <name> / ### WAITED <what> <ok|timeout> <ms> / ### LOG /
+#   ### NOTIFY / ### FIFO / ### EXIT <status> / ### END
+# Checkers: TCP_CHECK, HTTP_GET (status_code and digest; a stopped server and a changed page),
+# MISC_CHECK, FILE_CHECK, SMTP_CHECK (busybox nc -e with a tiny SMTP dialogue) and PING_CHECK,
+# each its own virtual server on VIP 10.10.0.100 port 800N (N = 1..7) with one real server
+# 10.10.0.N port 800N (DR: the ports match). An eighth virtual server (8000, TCP_CHECK without
+# alpha) shows the start of a real server assumed up; its server stays. UDP_CHECK and DNS_CHECK are not covered: the guest has no
+# UDP or DNS server.
+set -u
+X=/extra
+T=/tmp/ck
+VIP=10.10.0.100
+
+ipvsadm=/usr/sbin/ipvsadm
+ip() { /usr/bin/ip "$@"; }   # busybox sh would run its own ip applet
+now_ms() { read -r up _ </proc/uptime; echo "${up%.*}${up#*.}0"; }
+
+# --- network: every address on dummy0 (local: the traffic goes over lo)
+ip link add dummy0 type dummy
+ip link set dummy0 up
+ip addr add 10.10.0.254/24 dev dummy0
+ip addr add $VIP/32 dev dummy0
+for n in 0 1 2 3 4 5 6 7; do ip addr add 10.10.0.$n/32 dev dummy0; done
+
+# --- servers
+mkdir -p $T/www2 $T/www3
+echo "checked by HTTP_GET" >$T/www2/index.html
+echo "digest of this page" >$T/www3/index.html
+DIGEST=$(md5sum $T/www3/index.html | cut -d' ' -f1)
+cat >$X/smtp.sh <<'EOF'
+#!/bin/sh
+printf '220 vm ESMTP\r\n'
+while read -r line; do
+  case $line in
+    HELO*|EHLO*) printf '250 vm\r\n' ;;
+    QUIT*) printf '221 bye\r\n'; exit 0 ;;
+    *) printf '250 ok\r\n' ;;
+  esac
+done
+EOF
+cat >$X/misc.sh <<EOF
+#!/bin/sh
+test -e $T/misc.up
+EOF
+cat >$X/rec.sh <<EOF
+#!/bin/sh
+echo "\$*" >>$T/calls
+EOF
+cat >$X/fifo.sh <<EOF
+#!/bin/sh
+cat "\$1" >>$T/fifo.log
+EOF
+chmod 755 $X/smtp.sh $X/misc.sh $X/rec.sh $X/fifo.sh
+
+HTTPD0= HTTPD1= HTTPD2= HTTPD3= SMTPD=
+# servers keep nothing of ours open: the VM's output ends when its last writer closes
+bg() { "$@" </dev/null >/dev/null 2>&1 & }
+servers_up() {   # first call: all of them; later: the ones servers_down stopped
+  [ -n "$HTTPD0" ] || { bg httpd -f -p 10.10.0.0:8000 -h $T/www2; HTTPD0=$!; }
+  bg httpd -f -p 10.10.0.1:8001 -h $T/www2; HTTPD1=$!
+  bg httpd -f -p 10.10.0.2:8002 -h $T/www2; HTTPD2=$!
+  [ -n "$HTTPD3" ] || { bg httpd -f -p 10.10.0.3:8003 -h $T/www3; HTTPD3=$!; }
+  echo "digest of this page" >$T/www3/index.html
+  : >$T/misc.up
+  echo 0 >$T/file.val
+  bg nc -ll -p 8006 -e $X/smtp.sh; SMTPD=$!
+  ip addr add 10.10.0.7/32 dev dummy0 2>/dev/null
+  for p in 8000 8001 8002 8003 8006; do
+    i=0
+    while ! ss -Hltn "sport = :$p" | grep -q LISTEN && [ $i -lt 100 ]; do
+      sleep 0.05; i=$((i + 1))
+    done
+  done
+}
+servers_down() {   # 8000 keeps its server
+  kill $HTTPD1 $HTTPD2 $SMTPD
+  wait $HTTPD1 $HTTPD2 $SMTPD 2>/dev/null
+  echo "this page has changed" >$T/www3/index.html
+  rm -f $T/misc.up
+  echo 1 >$T/file.val
+  ip addr del 10.10.0.7/32 dev dummy0
+}
+
+conf() {
+  cat <<EOF
+global_defs {
+    router_id vm
+    lvs_notify_fifo $T/lvs.fifo
+    lvs_notify_fifo_script $X/fifo.sh
+}
+track_file file1 {
+    file $T/file.val
+}
+EOF
+  # port, real server N, checker block, alpha?
+  vs() {
+    cat <<EOF
+virtual_server $VIP $1 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+$4
+    real_server 10.10.0.$2 $1 {
+        weight 1
+        notify_up "$X/rec.sh up $2"
+        notify_down "$X/rec.sh down $2"
+$3
+    }
+}
+EOF
+  }
+  R='            retry 2
+            delay_before_retry 1
+            connect_timeout 1'
+  vs 8000 0 "        TCP_CHECK {
+$R
+        }" ""
+  vs 8001 1 "        TCP_CHECK {
+$R
+            log_all_failures
+        }" "    alpha"
+  vs 8002 2 "        HTTP_GET {
+            url {
+                path /index.html
+                status_code 200
+            }
+$R
+            log_all_failures
+        }" "    alpha"
+  vs 8003 3 "        HTTP_GET {
+            url {
+                path /index.html
+                digest $DIGEST
+            }
+$R
+        }" "    alpha"
+  vs 8004 4 "        MISC_CHECK {
+            misc_path $X/misc.sh
+            misc_timeout 2
+            retry 2
+            delay_before_retry 1
+        }" "    alpha"
+  vs 8005 5 "        FILE_CHECK {
+            track_file file1
+            weight 0
+        }" "    alpha"
+  vs 8006 6 "        SMTP_CHECK {
+            helo_name vm.test
+$R
+        }" "    alpha"
+  vs 8007 7 "        PING_CHECK {
+$R
+        }" "    alpha"
+}
+
+all_vs() {   # every virtual server 8001..8007 has at least $2 FIFO lines "VS ... $1"
+  for n in 1 2 3 4 5 6 7; do
+    c=$(grep -c "^VS \[$VIP\]:tcp:800$n $1\$" $T/fifo.log 2>/dev/null)
+    [ "${c:-0}" -ge "$2" ] || return 1
+  done
+}
+wait_for() {   # what, shell condition, limit in seconds
+  t0=$(now_ms) st=timeout
+  end=$((t0 + $3 * 1000))
+  while [ "$(now_ms)" -lt $end ]; do
+    if eval "$2"; then st=ok; break; fi
+    sleep 0.1
+  done
+  echo "### WAITED $1 $st $(($(now_ms) - t0))"
+}
+step() {
+  echo "### STEP $1"
+  $ipvsadm -Ln 2>&1
+}
+
+run() {
+  d=$1
+  echo "### DAEMON $d"
+  rm -rf $T/calls $T/fifo.log $T/lvs.fifo $T/*.pid $T/log
+  $ipvsadm -C
+  servers_up
+  conf >$T/ka.conf
+  t0=$(now_ms)
+  $X/$d -n -l -D -C -f $T/ka.conf -p $T/main.pid -c $T/check.pid -r $T/vrrp.pid >$T/log 2>&1 &
+  kp=$!
+  wait_for up "all_vs UP 1" 30
+  sleep 1   # 8000's first check (it starts up: no FIFO line)
+  step up
+  servers_down
+  wait_for down "all_vs DOWN 1" 30
+  step down
+  servers_up
+  wait_for up-again "all_vs UP 2" 30
+  step up-again
+  kill -TERM $kp
+  wait $kp
+  st=$?
+  sleep 0.5   # notify scripts of the shutdown
+  step stopped
+  echo "### EXIT $st"
+  echo "### ELAPSED $(($(now_ms) - t0))"
+  echo "### LOG"
+  cat $T/log
+  echo "### NOTIFY"
+  cat $T/calls 2>/dev/null
+  echo "### FIFO"
+  cat $T/fifo.log 2>/dev/null
+  echo "### END"
+  kill $HTTPD0 $HTTPD1 $HTTPD2 $HTTPD3 $SMTPD 2>/dev/null
+  wait $HTTPD0 $HTTPD1 $HTTPD2 $HTTPD3 $SMTPD 2>/dev/null
+  HTTPD0= HTTPD3=
+}
+
+mkdir -p $T
+for d in "$@"; do run "$d"; done
