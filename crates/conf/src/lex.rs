@@ -43,6 +43,16 @@ impl Raw {
         }
     }
 
+    /// The raw text of a plain line's words: `single` says they are separated by exactly one
+    /// space each (nothing to store).
+    pub(crate) fn plain(text: &str, single: bool) -> Raw {
+        if single {
+            Raw(None)
+        } else {
+            Raw(Some(text.into()))
+        }
+    }
+
     /// The text, given the words of the line it belongs to.
     pub fn text<'a>(&'a self, words: &[Word]) -> Cow<'a, str> {
         match &self.0 {
@@ -390,7 +400,7 @@ pub(crate) fn brace_split(t: &mut Text) -> Option<Text> {
 /// Bytes after which a line needs no more than blank trimming and the brace split: printable
 /// ASCII and tab, without the bytes that start a comment, a quote, an escape, a parameter, a
 /// generator or a condition.
-const PLAIN: [bool; 256] = {
+pub(crate) const PLAIN: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0x20;
     while b < 0x7f {
@@ -401,93 +411,84 @@ const PLAIN: [bool; 256] = {
     t
 };
 
-/// Whether the whole physical line is plain (see [`PLAIN`]): most lines of a real file are, and
-/// they skip the per-byte span bookkeeping the general reader needs.
-pub(crate) fn is_plain(line: &[u8]) -> bool {
-    line.iter().all(|&b| PLAIN[b as usize])
-}
-
-/// The pieces [`decomment`] and repeated [`brace_split`] make of a plain line, as byte ranges:
-/// blanks trimmed at both ends, every brace starting a piece and a piece of its own unless it
-/// ends the line. Nothing is pushed for a blank line.
-pub(crate) fn plain_pieces(line: &[u8], out: &mut Vec<(usize, usize)>) {
-    let is_brace = |c: u8| c == b'{' || c == b'}';
-    let mut start = line.iter().take_while(|b| is_blank(**b)).count();
-    let end = line.len()
-        - line[start..]
-            .iter()
-            .rev()
-            .take_while(|b| is_blank(**b))
-            .count();
-    while start < end {
-        if is_brace(line[start]) {
-            let next = start
-                + 1
-                + line[start + 1..end]
-                    .iter()
-                    .take_while(|b| is_blank(**b))
-                    .count();
-            if next >= end {
-                out.push((start, end));
-                return;
-            }
-            out.push((start, start + 1));
-            start = next;
-        } else {
-            match line[start..end].iter().position(|&c| is_brace(c)) {
-                None => {
-                    out.push((start, end));
-                    return;
-                }
-                Some(p) => {
-                    let head = start + p
-                        - line[start..start + p]
-                            .iter()
-                            .rev()
-                            .take_while(|b| is_blank(**b))
-                            .count();
-                    out.push((start, head));
-                    start += p;
-                }
-            }
-        }
-    }
-}
-
-/// The words of one piece of a plain line (`from..to`, from [`plain_pieces`]), with the spans
-/// [`split_words`] would give them: a plain line is ASCII, so a column is a byte offset plus one.
-pub(crate) fn plain_words(
-    line: &str,
-    from: usize,
-    to: usize,
+/// The lines [`decomment`], repeated [`brace_split`] and [`split_words`] make of one plain
+/// physical line (every byte [`PLAIN`]; `content` without its line ending), in one pass: every
+/// brace is a line of its own and splits the words around it into lines; spans as the general
+/// reader gives them (a plain line is ASCII: a column is a byte offset plus one). `words` is
+/// scratch space. `false`, with `out` to be discarded, when the line would make more than
+/// `budget` lines or a line would start with `include` (both the general reader's business).
+pub(crate) fn plain_lines(
+    content: &str,
     file: crate::FileId,
     line_no: u32,
-) -> Vec<Word> {
-    let text = line.get(from..to).unwrap_or_default();
-    let piece = text.as_bytes();
-    let count = piece
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| !is_blank(b) && (i == 0 || is_blank(piece[i - 1])))
-        .count();
-    let mut words = Vec::with_capacity(count);
+    budget: usize,
+    words: &mut Vec<Word>,
+    out: &mut Vec<Line>,
+) -> bool {
+    let b = content.as_bytes();
+    let is_brace = |c: u8| c == b'{' || c == b'}';
+    // The words line under way: where it starts, where its last word ends, and whether its
+    // words are separated by exactly one space each (then its raw text needs no copy).
+    let mut start = 0;
+    let mut end = 0;
+    let mut single = true;
+    let flush = |words: &mut Vec<Word>, out: &mut Vec<Line>, start, end, single: bool| {
+        if words.is_empty() {
+            return;
+        }
+        let text = content.get(start..end).unwrap_or_default();
+        out.push(Line {
+            raw: Raw::plain(text, single),
+            // An exactly sized copy; the scratch vector keeps its room for the next line.
+            #[allow(clippy::drain_collect)]
+            words: words.drain(..).collect(),
+            brace: None,
+        });
+    };
     let mut i = 0;
-    while i < piece.len() {
-        if is_blank(piece[i]) {
+    loop {
+        let gap = i;
+        while i < b.len() && is_blank(b[i]) {
             i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        if is_brace(b[i]) {
+            flush(words, out, start, end, single);
+            out.push(Line::brace(
+                b[i] == b'{',
+                Span::new(file, line_no, i as u32 + 1, 1),
+            ));
+            i += 1;
+            if out.len() > budget {
+                return false;
+            }
             continue;
         }
-        let start = i;
-        while i < piece.len() && !is_blank(piece[i]) {
+        let from = i;
+        while i < b.len() && !is_blank(b[i]) && !is_brace(b[i]) {
             i += 1;
         }
+        if words.is_empty() {
+            if b[from..].starts_with(b"include") || out.len() + 1 > budget {
+                words.clear();
+                return false;
+            }
+            start = from;
+            single = true;
+        } else if from - gap != 1 || b[gap] != b' ' {
+            single = false;
+        }
+        end = i;
         words.push(Word {
-            text: CompactString::from(text.get(start..i).unwrap_or_default()),
-            span: Span::new(file, line_no, (from + start) as u32 + 1, (i - start) as u32),
+            text: CompactString::from(content.get(from..i).unwrap_or_default()),
+            span: Span::new(file, line_no, from as u32 + 1, (i - from) as u32),
             quoted: false,
         });
     }
-    words
+    flush(words, out, start, end, single);
+    true
 }
 
 /// Why [`split_escaped`] gave up.

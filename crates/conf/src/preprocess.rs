@@ -373,10 +373,10 @@ impl<'a> Reader<'a> {
             .and_then(|c| self.sources.file(c.id))
             .map_or(0, |f| f.text.len());
         sink.expect(text_len.min(self.budget.saturating_mul(16)));
-        let mut pieces = Vec::new();
+        let mut words = Vec::new();
         let mut made = Vec::new();
         loop {
-            if self.plain_line(sink, &mut pieces, &mut made) {
+            if self.plain_line(sink, &mut words, &mut made) {
                 continue;
             }
             let Some(buf) = self.read_line() else {
@@ -397,14 +397,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next physical line straight into [`Line`]s when nothing but blanks and the
-    /// brace split applies to it (see [`lex::is_plain`]) and the reader is in its plain state
+    /// brace split applies to it (see [`lex::PLAIN`]) and the reader is in its plain state
     /// (no generator, parameter, definition or brace rest under way, no include on the line,
     /// budget enough). `false`, with nothing consumed, sends the line the general way; both
     /// ways give the same lines, spans and budget.
     fn plain_line(
         &mut self,
         sink: &mut impl Lines,
-        pieces: &mut Vec<(usize, usize)>,
+        words: &mut Vec<lex::Word>,
         made: &mut Vec<Line>,
     ) -> bool {
         if !self.plain
@@ -428,41 +428,29 @@ impl<'a> Reader<'a> {
             return false;
         };
         let limit = rest.len().min(MAXBUF - 1);
-        let Some(n) = rest.as_bytes()[..limit].iter().position(|&b| b == b'\n') else {
+        // One scan finds the line's end and checks it is plain: it stops at the first byte
+        // that is not, which must be the newline (or carriage returns, then the newline).
+        let bytes = &rest.as_bytes()[..limit];
+        let Some(k) = bytes.iter().position(|&b| !lex::PLAIN[b as usize]) else {
             return false;
         };
+        let n = match bytes[k] {
+            b'\n' => k,
+            b'\r' => match bytes[k..].iter().position(|&b| b != b'\r') {
+                Some(m) if bytes[k + m] == b'\n' => k + m,
+                _ => return false,
+            },
+            _ => return false,
+        };
         // A plain line is ASCII, so every byte offset below is a character boundary.
-        let content = rest[..n].trim_end_matches('\r');
-        if !lex::is_plain(content.as_bytes()) {
+        let content = &rest[..k];
+        made.clear();
+        if !lex::plain_lines(content, cur.id, cur.line, self.budget, words, made) {
             return false;
         }
-        pieces.clear();
-        lex::plain_pieces(content.as_bytes(), pieces);
-        if pieces.len() > self.budget
-            || pieces
-                .iter()
-                .any(|&(a, _)| content.as_bytes()[a..].starts_with(b"include"))
-        {
-            return false;
-        }
-        let (id, line) = (cur.id, cur.line);
         cur.pos += n + 1;
         cur.line += 1;
-        self.budget -= pieces.len();
-        let bytes = content.as_bytes();
-        for &(a, b) in pieces.iter() {
-            if b == a + 1 && (bytes[a] == b'{' || bytes[a] == b'}') {
-                let span = Span::new(id, line, a as u32 + 1, 1);
-                made.push(Line::brace(bytes[a] == b'{', span));
-                continue;
-            }
-            let words = lex::plain_words(content, a, b, id, line);
-            made.push(Line {
-                raw: lex::Raw::new(content.get(a..b).unwrap_or_default(), &words),
-                words,
-                brace: None,
-            });
-        }
+        self.budget -= made.len();
         for l in made.drain(..) {
             self.track(&l);
             sink.line(l);
