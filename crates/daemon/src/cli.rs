@@ -34,7 +34,7 @@ pub struct Cli {
     #[arg(short = 'P', long = "vrrp")]
     pub vrrp: bool,
 
-    /// Only run with Health-checker subsystem (the checker subsystem is not wired yet)
+    /// Only run with Health-checker subsystem (checks and the computed LVS table; IPVS itself is not programmed yet)
     #[arg(short = 'C', long = "check")]
     pub check: bool,
 
