@@ -43,8 +43,8 @@ use testbed::skip_unless_root;
 const GUEST: &str = include_str!("vm/checkers.sh");
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 
-/// The checker of each virtual server 800N (index N), as configured by the guest script.
-const CHECKERS: [&str; 8] = [
+/// The checker of each virtual server 8000 + N (index N), as configured by the guest script.
+const CHECKERS: [&str; 14] = [
     "TCP_CHECK, no alpha",
     "TCP_CHECK",
     "HTTP_GET status_code",
@@ -53,6 +53,12 @@ const CHECKERS: [&str; 8] = [
     "FILE_CHECK",
     "SMTP_CHECK",
     "PING_CHECK",
+    "TCP_CHECK alpha, never up",
+    "HTTP_GET no alpha, never up",
+    "MISC_CHECK alpha, never up",
+    "SMTP_CHECK no alpha, never up",
+    "PING_CHECK alpha, never up",
+    "HTTP_GET alpha, never up",
 ];
 
 /// A line one daemon writes and the other does not, on purpose.
@@ -143,12 +149,14 @@ fn strip(line: &str) -> &str {
     l
 }
 
-/// The virtual server (N of port 800N) a line is about.
+/// The virtual server (N of port 8000 + N) a line is about.
 fn group(line: &str) -> Option<usize> {
-    let i = line.find(":800")?;
-    let d = *line.as_bytes().get(i + 4)?;
-    (d.is_ascii_digit() && !line.as_bytes().get(i + 5).is_some_and(u8::is_ascii_digit))
-        .then(|| usize::from(d - b'0'))
+    let b = line.as_bytes();
+    line.match_indices(":80").find_map(|(i, _)| {
+        let d = b.get(i + 3..i + 5)?;
+        (d.iter().all(u8::is_ascii_digit) && !b.get(i + 5).is_some_and(u8::is_ascii_digit))
+            .then(|| usize::from((d[0] - b'0') * 10 + (d[1] - b'0')))
+    })
 }
 
 /// The checker lines of a log: those naming one of the test's bracketed addresses.
@@ -219,7 +227,12 @@ fn compare(
         );
         let name = CHECKERS.get(g).copied().unwrap_or("?");
         if t == o {
-            let _ = writeln!(report, "{what}, 800{g} ({name}): {} lines match", t.len());
+            let _ = writeln!(
+                report,
+                "{what}, {} ({name}): {} lines match",
+                8000 + g,
+                t.len()
+            );
             continue;
         }
         let d = diff(t, o);
@@ -227,7 +240,8 @@ fn compare(
         differing += n;
         let _ = writeln!(
             report,
-            "{what}, 800{g} ({name}): {n} lines differ (- keepalived only, + keepalived-rs only)"
+            "{what}, {} ({name}): {n} lines differ (- keepalived only, + keepalived-rs only)",
+            8000 + g
         );
         for (c, l) in d {
             let _ = writeln!(report, "  {c} {l}");
@@ -379,6 +393,10 @@ fn console_timestamps_and_groups() {
     );
     assert_eq!(group("VS [10.10.0.100]:tcp:8003 UP"), Some(3));
     assert_eq!(group("port 80001"), None);
+    assert_eq!(
+        group("SMTP_CHECK Connection timeout to server [10.10.0.11]:8011"),
+        Some(11)
+    );
     let a: Vec<String> = ["x", "y", "z"].map(String::from).into();
     let b: Vec<String> = ["x", "z", "w"].map(String::from).into();
     assert_eq!(

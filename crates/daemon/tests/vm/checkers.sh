@@ -21,7 +21,9 @@
 # MISC_CHECK, FILE_CHECK, SMTP_CHECK (busybox nc -e with a tiny SMTP dialogue) and PING_CHECK,
 # each its own virtual server on VIP 10.10.0.100 port 800N (N = 1..7) with one real server
 # 10.10.0.N port 800N (DR: the ports match). An eighth virtual server (8000, TCP_CHECK without
-# alpha) shows the start of a real server assumed up; its server stays. UDP_CHECK and DNS_CHECK are not covered: the guest has no
+# alpha) shows the start of a real server assumed up; its server stays. 8008..8013 never find
+# their real server (TCP alpha, HTTP not alpha, MISC alpha, SMTP not alpha, PING alpha, HTTP
+# alpha; 10.10.0.8 and up are not on the guest): a first check that fails. UDP_CHECK and DNS_CHECK are not covered: the guest has no
 # UDP or DNS server.
 set -u
 X=/extra
@@ -167,6 +169,35 @@ $R
 $R
         }" "    alpha"
   vs 8007 7 "        PING_CHECK {
+$R
+        }" "    alpha"
+  # never up: how each kind reports a first check that fails, with and without alpha
+  vs 8008 8 "        TCP_CHECK {
+$R
+        }" "    alpha"
+  vs 8009 9 "        HTTP_GET {
+            url {
+                path /index.html
+                status_code 200
+            }
+$R
+        }" ""
+  vs 8010 10 "        MISC_CHECK {
+            misc_path /bin/false
+            retry 2
+            delay_before_retry 1
+        }" "    alpha"
+  vs 8011 11 "        SMTP_CHECK {
+$R
+        }" ""
+  vs 8012 12 "        PING_CHECK {
+$R
+        }" "    alpha"
+  vs 8013 13 "        HTTP_GET {
+            url {
+                path /index.html
+                status_code 200
+            }
 $R
         }" "    alpha"
 }
