@@ -128,6 +128,12 @@ impl Accounting {
         self.timing.warmup.mul_f64(fraction.clamp(0.0, 1.0))
     }
 
+    /// Failures counted towards `retry` since the last success or transition (after a failure
+    /// that leaves the checker up: 1 for the regular check, 2 for the first retry, ...).
+    pub fn retry_it(&self) -> u32 {
+        self.retry_it
+    }
+
     /// Account one check's result.
     pub fn on_verdict(&mut self, ok: bool) -> Step {
         let t = self.timing;
@@ -249,12 +255,11 @@ impl UrlAccounting {
                 self.has_run = true;
                 self.retry_it += 1;
                 if self.retry_it > t.retry {
-                    transition = Some(if self.is_up {
-                        Transition::Down {
-                            retries: if fresh { 0 } else { t.retry },
-                        }
-                    } else {
-                        Transition::InitialDown
+                    // An alpha checker's first failure changes nothing and announces nothing:
+                    // keepalived marks the check as run before it asks whether the checker was up
+                    // or had not run (check_http.c's timeout_epilog).
+                    transition = self.is_up.then_some(Transition::Down {
+                        retries: if fresh { 0 } else { t.retry },
                     });
                     self.is_up = false;
                     self.failed_url = Some(self.url);

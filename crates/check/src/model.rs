@@ -242,12 +242,10 @@ impl Model {
             })
             .collect();
         let changed = vec![true; vss.len()];
-        let mut m = Model { vss, opts, changed };
-        for vs in &mut m.vss {
-            vs.quorum_up =
-                weigh_live(vs) >= i64::from(vs.cfg.quorum) + i64::from(vs.cfg.hysteresis);
-        }
-        m
+        // Every quorum starts down, as keepalived's (its real servers are not alive yet when it
+        // sets them): [`Model::start`] gains the quorum of each virtual server whose live real
+        // servers weigh enough, with its "Gained quorum" line and VS UP notifies.
+        Model { vss, opts, changed }
     }
 
     /// The configuration the model was built from.
@@ -292,6 +290,36 @@ impl Model {
         }
     }
 
+    /// Before [`Model::start`]: a checker whose state is known from the start (FILE_CHECK reads
+    /// its file at load, alpha or not), with its weight contribution; nothing is announced.
+    pub fn set_initial(&mut self, id: CheckerId, up: bool, weight: Option<DynamicWeight>) {
+        let Some(v) = self.vss.get_mut(id.vs) else {
+            return;
+        };
+        let Some(cfg) = v.cfg.real_servers.get(id.rs) else {
+            return;
+        };
+        let base = cfg.weight;
+        let Some(rs) = v.rss.get_mut(id.rs) else {
+            return;
+        };
+        let (Some(u), Some(d)) = (
+            rs.checker_up.get_mut(id.checker),
+            rs.checker_delta.get_mut(id.checker),
+        ) else {
+            return;
+        };
+        *u = up;
+        *d = match weight {
+            None => 0,
+            Some(DynamicWeight::Set(w)) => w - base,
+            Some(DynamicWeight::Add(a)) => a,
+        };
+        rs.failed = rs.checker_up.iter().filter(|u| !**u).count() as u32;
+        rs.alive = rs.failed == 0;
+        rs.effective_weight = base + rs.checker_delta.iter().sum::<i64>();
+    }
+
     /// Whether a checker's state was taken over by [`Model::inherit`].
     pub fn is_inherited(&self, id: CheckerId) -> bool {
         self.vss
@@ -331,17 +359,9 @@ impl Model {
     /// and `rs_init_notifies`.
     pub fn start(&mut self) -> Vec<Action> {
         let mut out = Vec::new();
+        // keepalived sets up every virtual server (notifies, quorum) before it starts the
+        // checkers, which it announces in configuration order.
         for vi in 0..self.vss.len() {
-            let vs = &self.vss[vi];
-            let vsn = fmt_vs(&vs.cfg);
-            for rs in &vs.cfg.real_servers {
-                if !rs.checkers.is_empty() {
-                    out.push(Action::Log(format!(
-                        "Activating healthchecker for service {} for VS {vsn}",
-                        Trio(rs.addr, vs.cfg.protocol)
-                    )));
-                }
-            }
             if self.opts.rs_init_notifies {
                 for ri in 0..self.vss[vi].rss.len() {
                     if self.vss[vi].rss[ri].alive {
@@ -350,6 +370,20 @@ impl Model {
                 }
             }
             self.update_quorum(vi, true, &mut out);
+        }
+        for vs in &self.vss {
+            let vsn = fmt_vs(&vs.cfg);
+            // One line per checker that runs on a timer (FILE_CHECK follows its file instead).
+            for rs in &vs.cfg.real_servers {
+                for c in &rs.checkers {
+                    if c.kind() != CheckerKind::File {
+                        out.push(Action::Log(format!(
+                            "Activating healthchecker for service {} for VS {vsn}",
+                            Trio(rs.addr, vs.cfg.protocol)
+                        )));
+                    }
+                }
+            }
         }
         out
     }

@@ -83,6 +83,9 @@ pub struct SchedulerOptions {
     pub no_warmup: bool,
     /// SSL_GET's connector, from the `SSL { }` block ([`probe::http::tls_connector_for`]).
     pub tls: Option<tokio_rustls::TlsConnector>,
+    /// `-D` / `--log-detail`: also the lines keepalived writes only then (FILE_CHECK's
+    /// "tracked file ... FAULT state" lines).
+    pub log_detail: bool,
 }
 
 enum Msg {
@@ -91,7 +94,8 @@ enum Msg {
         verdict: Verdict,
         transition: Option<Transition>,
         retries: u32,
-        /// `log_all_failures`: this failure's own line.
+        /// The check's own line before any transition's: a failure under `log_all_failures`,
+        /// SMTP_CHECK's last failure, HTTP_GET's url success while down.
         failure_line: Option<String>,
     },
     AddressPresent(usize, bool, oneshot::Sender<()>),
@@ -158,6 +162,18 @@ pub fn run(
     mut model: Model,
     opts: SchedulerOptions,
 ) -> (Running, Vec<Action>, Table, mpsc::UnboundedReceiver<Report>) {
+    let vss: Vec<_> = model.virtual_servers().cloned().collect();
+    // FILE_CHECK starts from its file as it reads now, alpha or not (keepalived reads the file
+    // at load and follows it from there).
+    for id in model.checker_ids() {
+        if let CheckerConfig::File { file, .. } =
+            &vss[id.vs].real_servers[id.rs].checkers[id.checker]
+            && !model.is_inherited(id)
+        {
+            let v = probe::file::check_now(file);
+            model.set_initial(id, v.ok, v.weight);
+        }
+    }
     let start_actions = model.start();
     let table = model.table();
     model.take_changed();
@@ -165,7 +181,7 @@ pub fn run(
     let (rep_tx, rep_rx) = mpsc::unbounded_channel();
     let stats = Arc::new(Stats::new());
     let mut tasks = JoinSet::new();
-    let vss: Vec<_> = model.virtual_servers().cloned().collect();
+    let log_detail = opts.log_detail;
     let enabled: Arc<Vec<AtomicBool>> =
         Arc::new(vss.iter().map(|_| AtomicBool::new(true)).collect());
     for id in model.checker_ids() {
@@ -181,6 +197,11 @@ pub fn run(
         // After a reload a surviving checker carries on from its state instead of starting over.
         let resumed = model.is_inherited(id).then(|| model.checker_up(id));
         let acc = match (&ck, resumed) {
+            // No retries: a file's value is the verdict, and its state is known from the start.
+            (CheckerConfig::File { .. }, _) => Counter::Plain(Accounting::resume(
+                Timing { retry: 0, ..timing },
+                model.checker_up(id),
+            )),
             (CheckerConfig::Http { http, .. } | CheckerConfig::Ssl { http, .. }, None) => {
                 Counter::Urls(UrlAccounting::new(
                     timing,
@@ -204,8 +225,10 @@ pub fn run(
         } else {
             acc.first_delay(rand::random::<f64>())
         };
+        let vsn = format_vs(&vs.ident, vs.protocol);
         tasks.spawn(checker_task(
             id,
+            vsn,
             ck,
             opts.tls.clone(),
             rs.addr,
@@ -237,7 +260,9 @@ pub fn run(
                             actions.push(Action::Log(line));
                         }
                         if let Some(t) = transition {
-                            if let Some(line) = checker_line(&vss, id, t, retries) {
+                            if let Some(line) =
+                                checker_line(&vss, id, t, retries, &verdict.reason, log_detail)
+                            {
                                 actions.push(Action::Log(line));
                             }
                             actions.extend(model.on_transition(id, t));
@@ -326,6 +351,7 @@ pub fn run(
 #[allow(clippy::too_many_arguments)]
 async fn checker_task(
     id: CheckerId,
+    vsn: String,
     ck: CheckerConfig,
     tls: Option<tokio_rustls::TlsConnector>,
     rs: SocketAddr,
@@ -346,12 +372,22 @@ async fn checker_task(
             continue;
         }
         let timeout = acc.timing().connect_timeout;
-        let verdict = probe::check_with(&ck, rs, acc.url(), tls.as_ref(), timeout).await;
-        // keepalived logs each failure only while the checker is still up.
-        let failure_line = (!verdict.ok && ck.common().log_all_failures && acc.logs_failures())
-            .then(|| failure_line(&ck, rs, &verdict));
+        let url = acc.url();
+        let verdict = probe::check_with(&ck, rs, url, tls.as_ref(), timeout).await;
+        let was_up = acc.logs_failures();
         let step = acc.on_verdict(verdict.ok);
         let retries = acc.timing().retry;
+        let failure_line = own_line(
+            &ck,
+            rs,
+            &vsn,
+            &verdict,
+            was_up,
+            url,
+            step.transition,
+            acc.retry_it(),
+            retries,
+        );
         let weight_moved = verdict.weight != last_weight;
         last_weight = verdict.weight;
         if (step.transition.is_some() || weight_moved || failure_line.is_some())
@@ -392,6 +428,13 @@ impl Counter {
         }
     }
 
+    fn retry_it(&self) -> u32 {
+        match self {
+            Counter::Plain(a) => a.retry_it(),
+            Counter::Urls(_) => 0,
+        }
+    }
+
     fn url(&self) -> Option<usize> {
         match self {
             Counter::Plain(_) => None,
@@ -411,6 +454,105 @@ impl Counter {
             Counter::Plain(a) => a.on_verdict(ok),
             Counter::Urls(a) => a.on_verdict(ok),
         }
+    }
+}
+
+/// A check's own line, logged before its transition's (keepalived's order):
+/// - HTTP_GET / SSL_GET, a url that answers while the checker is down: "HTTP status code success
+///   to ..." (or "MD5 digest", "Regex match");
+/// - SMTP_CHECK: the failure itself ("SMTP_CHECK Could not connect to server ...") while the
+///   checker is up, under `log_all_failures` or when it is the last one (SMTP_CHECK has no "failed
+///   after retries" line);
+/// - MISC_CHECK under `log_all_failures`, a failure with retries left ("..., will do 2 retries",
+///   "... on retry 1/2"); the last one is the transition's line;
+/// - the others under `log_all_failures`, each failure while the checker is up.
+#[allow(clippy::too_many_arguments)]
+fn own_line(
+    ck: &CheckerConfig,
+    rs: SocketAddr,
+    vsn: &str,
+    v: &Verdict,
+    was_up: bool,
+    url: Option<usize>,
+    t: Option<Transition>,
+    retry_it: u32,
+    retry: u32,
+) -> Option<String> {
+    let log_all = ck.common().log_all_failures;
+    if v.ok {
+        let (CheckerConfig::Http { http, .. } | CheckerConfig::Ssl { http, .. }) = ck else {
+            return None;
+        };
+        if was_up {
+            return None;
+        }
+        let u = http.urls.get(url?)?;
+        let what = if u.regex.is_some() {
+            "Regex match"
+        } else if u.digest.is_some() {
+            "MD5 digest"
+        } else {
+            "HTTP status code"
+        };
+        let chk = Trio(probe::target(rs, &ck.common().connect), Protocol::Tcp);
+        return Some(format!("{what} success to {chk} url({})", u.path));
+    }
+    let last = matches!(t, Some(Transition::Down { .. } | Transition::InitialDown));
+    match ck {
+        CheckerConfig::Smtp { .. } => {
+            ((was_up && log_all) || last).then(|| format!("SMTP_CHECK {}", v.reason))
+        }
+        CheckerConfig::Misc { path, .. } => (was_up && log_all && !last).then(|| {
+            let chk = Trio(probe::target(rs, &ck.common().connect), Protocol::Tcp);
+            let (what, reason) = misc_outcome(&v.reason);
+            let plural = if retry == 1 { "retry" } else { "retries" };
+            let msg = if retry_it <= 1 {
+                format!(", will do {retry} {plural}")
+            } else {
+                format!(" on retry {}/{retry}", retry_it - 1)
+            };
+            format!(
+                "Misc check for [{chk} VS {vsn}] by [{}] {what}{msg}{reason}.",
+                misc_name(path)
+            )
+        }),
+        _ => (was_up && log_all).then(|| failure_line(ck, rs, v)),
+    }
+}
+
+/// MISC_CHECK's failure in keepalived's words: what happened, and why in parentheses.
+fn misc_outcome(reason: &str) -> (&'static str, String) {
+    if reason.starts_with("timed out") {
+        ("timed out", String::new())
+    } else if reason.starts_with("exited with status") || reason.starts_with("due to signal") {
+        ("failed", format!(" ({reason})"))
+    } else {
+        ("failed", String::new())
+    }
+}
+
+/// The script as keepalived names it in its lines: the first word of `misc_path`, found on PATH
+/// when it has no slash, its directory resolved (keepalived runs `/bin/false` as
+/// `/usr/bin/false` where /bin links to /usr/bin).
+fn misc_name(path: &str) -> String {
+    let first = path.split_whitespace().next().unwrap_or(path);
+    let found = if first.contains('/') {
+        Some(std::path::PathBuf::from(first))
+    } else {
+        std::env::var_os("PATH").and_then(|dirs| {
+            std::env::split_paths(&dirs)
+                .map(|d| d.join(first))
+                .find(|p| p.is_file())
+        })
+    };
+    let Some(p) = found else {
+        return first.to_string();
+    };
+    match (p.parent(), p.file_name()) {
+        (Some(dir), Some(name)) if !dir.as_os_str().is_empty() => std::fs::canonicalize(dir)
+            .map(|d| d.join(name).display().to_string())
+            .unwrap_or_else(|_| p.display().to_string()),
+        _ => p.display().to_string(),
     }
 }
 
@@ -441,12 +583,15 @@ fn failure_line(ck: &CheckerConfig, rs: SocketAddr, v: &Verdict) -> String {
     }
 }
 
-/// The checker's own log line for a transition, in keepalived's words.
+/// The checker's own log line for a transition, in keepalived's words (check_*.c). `retry` is
+/// the checker's `retry`; `reason` the failed verdict's.
 fn checker_line(
     vss: &[crate::config::VirtualServerConfig],
     id: CheckerId,
     t: Transition,
-    _retry: u32,
+    retry: u32,
+    reason: &str,
+    log_detail: bool,
 ) -> Option<String> {
     let vs = vss.get(id.vs)?;
     let rs = vs.real_servers.get(id.rs)?;
@@ -465,38 +610,61 @@ fn checker_line(
             format!("{name} on service {chk} failed.")
         }
     };
-    Some(match (ck.kind(), t) {
-        (_, Transition::InitialDown) => return None,
-        (CheckerKind::Tcp, Transition::Up) => format!("TCP connection to {chk} success."),
-        (CheckerKind::Tcp, Transition::Down { retries }) => failed("TCP_CHECK", retries),
-        (CheckerKind::Http | CheckerKind::Ssl, Transition::Up) => {
+    let down = matches!(t, Transition::Down { .. } | Transition::InitialDown);
+    // Retries counted in the line: none on a first check (a non-alpha checker's, or an alpha
+    // one's first failure).
+    let counted = match t {
+        Transition::Down { retries } => retries,
+        _ => 0,
+    };
+    Some(match (ck, down) {
+        (CheckerConfig::Tcp { .. }, false) => format!("TCP connection to {chk} success."),
+        (CheckerConfig::Tcp { .. }, true) => failed("TCP_CHECK", counted),
+        (CheckerConfig::Http { .. } | CheckerConfig::Ssl { .. }, false) => {
             format!("Remote Web server {chk} succeed on service.")
         }
-        (CheckerKind::Http, Transition::Down { retries }) => failed("HTTP_CHECK", retries),
-        (CheckerKind::Ssl, Transition::Down { retries }) => failed("SSL_CHECK", retries),
-        (CheckerKind::Smtp, Transition::Up) => {
+        // HTTP_GET counts its retries even on a first check (check_http.c's epilog).
+        (CheckerConfig::Http { .. }, true) => failed("HTTP_CHECK", retry),
+        (CheckerConfig::Ssl { .. }, true) => failed("SSL_CHECK", retry),
+        (CheckerConfig::Smtp { .. }, false) => {
             format!("Remote SMTP server {chk} succeed on service.")
         }
-        (CheckerKind::Smtp, Transition::Down { retries }) => failed("SMTP_CHECK", retries),
-        (CheckerKind::Udp, Transition::Up) => format!("UDP connection to {chk} success."),
-        (CheckerKind::Udp, Transition::Down { retries }) => failed("UDP_CHECK", retries),
-        (CheckerKind::Ping, Transition::Up) => format!("ICMP connection to {chk} success."),
-        (CheckerKind::Ping, Transition::Down { retries }) => failed("ICMP CHECK", retries),
-        (CheckerKind::Dns, Transition::Up) => format!("DNS_CHECK ({chk}) succeed"),
-        (CheckerKind::Dns, Transition::Down { .. }) => format!("DNS_CHECK ({chk}) failed"),
-        (CheckerKind::Misc, t) => {
-            let path = match ck {
-                CheckerConfig::Misc { path, .. } => path.as_str(),
-                _ => "",
-            };
-            let what = if matches!(t, Transition::Up) {
-                "succeeded"
-            } else {
-                "failed"
-            };
-            format!("Misc check for [{chk} VS {vsn}] by [{path}] {what}.")
+        // The failure's own line says it (own_line).
+        (CheckerConfig::Smtp { .. }, true) => return None,
+        (CheckerConfig::Udp { .. }, false) => format!("UDP connection to {chk} success."),
+        (CheckerConfig::Udp { .. }, true) => failed("UDP_CHECK", counted),
+        (CheckerConfig::Ping { .. }, false) => format!("ICMP connection to {chk} success."),
+        (CheckerConfig::Ping { .. }, true) if counted > 0 => {
+            format!("ICMP CHECK on service {chk} of {vsn} failed after {counted} retries.")
         }
-        (CheckerKind::File, Transition::Up) => format!("FILE_CHECK for {chk} succeeded."),
-        (CheckerKind::File, Transition::Down { .. }) => format!("FILE_CHECK for {chk} failed."),
+        (CheckerConfig::Ping { .. }, true) => failed("ICMP CHECK", 0),
+        (CheckerConfig::Dns { .. }, _) if t == Transition::InitialDown => return None,
+        (CheckerConfig::Dns { .. }, false) => format!("DNS_CHECK ({chk}) succeed"),
+        (CheckerConfig::Dns { .. }, true) => format!("DNS_CHECK ({chk}) failed"),
+        (CheckerConfig::Misc { path, .. }, down) => {
+            let name = misc_name(path);
+            if !down {
+                format!("Misc check for [{chk} VS {vsn}] by [{name}] succeeded.")
+            } else {
+                // The last failure, alpha's first one included, names the retries.
+                let (what, why) = misc_outcome(reason);
+                let msg = match retry {
+                    0 => " with retry disabled".to_string(),
+                    1 => " after 1 retry".to_string(),
+                    n => format!(" after {n} retries"),
+                };
+                format!("Misc check for [{chk} VS {vsn}] by [{name}] {what}{msg}{why}.")
+            }
+        }
+        // keepalived follows the file without a checker line; with -D it says when the file
+        // enters or leaves its fault state (track_file.c).
+        (CheckerConfig::File { file, .. }, down) => {
+            if !log_detail {
+                return None;
+            }
+            let rs_name = Trio(rs.addr, vs.protocol);
+            let how = if down { "now" } else { "leaving" };
+            format!("({rs_name}): tracked file {} {how} FAULT state", file.name)
+        }
     })
 }

@@ -127,9 +127,7 @@ async fn misc_check_cycle_and_dynamic_weight() {
     cycle(
         "127.0.0.24:80".parse().unwrap(),
         ck,
-        &format!(
-            "Misc check for [[127.0.0.24]:tcp:80 VS [10.9.9.9]:tcp:80] by [{path}] succeeded."
-        ),
+        "Misc check for [[127.0.0.24]:tcp:80 VS [10.9.9.9]:tcp:80] by [/usr/bin/test] succeeded.",
         "Misc check for",
         || std::fs::remove_file(&f).unwrap(),
         || std::fs::write(&f, "").unwrap(),
@@ -191,7 +189,8 @@ async fn smtp_check_cycle() {
             "Remote SMTP server [127.0.0.25]:tcp:{} succeed on service.",
             addr.port()
         ),
-        "SMTP_CHECK on service",
+        // keepalived's SMTP_CHECK says why (connect_fail), with no "failed after retries" line.
+        "SMTP_CHECK Could not connect to server [127.0.0.25]:",
         || drop(srv.borrow_mut().take()),
         || *srv.borrow_mut() = Some(go()),
     )
@@ -283,11 +282,13 @@ async fn udp_check_cycle_with_require_reply() {
     .await;
 }
 
+/// FILE_CHECK as keepalived's: the file's value at start is the real server's state (alpha and
+/// retry do not apply), each change is followed at once, and only -D writes a line about it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn file_check_cycle() {
+async fn file_check_follows_its_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state");
-    std::fs::write(&path, "0\n").unwrap();
+    std::fs::write(&path, "1\n").unwrap();
     let ck = CheckerConfig::File {
         common: CheckerCommon::default(),
         file: FileCheckConfig {
@@ -298,16 +299,55 @@ async fn file_check_cycle() {
             dynamic: false,
         },
     };
-    let p = path.clone();
-    cycle(
-        "127.0.0.28:80".parse().unwrap(),
-        ck,
-        "FILE_CHECK for [127.0.0.28]:tcp:80 succeeded.",
-        "FILE_CHECK for",
-        || std::fs::write(&p, "1\n").unwrap(),
-        || std::fs::write(&p, "0\n").unwrap(),
-    )
-    .await;
+    let (running, start, table, rx) = scheduler::run(
+        Model::new(
+            vec![one("127.0.0.28:80".parse().unwrap(), ck)],
+            ModelOptions::default(),
+        ),
+        scheduler::SchedulerOptions {
+            no_warmup: true,
+            log_detail: true,
+            ..Default::default()
+        },
+    );
+    // Down from the start: no activation line, nothing announced, not in the table.
+    assert!(
+        !start
+            .iter()
+            .any(|a| matches!(a, Action::Log(l) if l.starts_with("Activating"))),
+        "{start:?}"
+    );
+    assert!(!start.iter().any(|a| matches!(a, Action::RunScript(_))));
+    assert!(
+        table.services.values().all(|s| s.dests.is_empty()),
+        "{table:?}"
+    );
+    let mut run = Run { running, rx };
+    std::fs::write(&path, "0\n").unwrap();
+    let (r, _) = run.next_transition(Duration::from_secs(5)).await;
+    assert_eq!(r.transition, Some(Transition::Up), "{r:?}");
+    assert!(
+        has_log(
+            &r,
+            "([127.0.0.28]:tcp:80): tracked file state leaving FAULT state"
+        ),
+        "{:?}",
+        r.actions
+    );
+    std::fs::write(&path, "1\n").unwrap();
+    let (r, took) = run.next_transition(Duration::from_secs(5)).await;
+    assert_eq!(r.transition, Some(Transition::Down { retries: 0 }), "{r:?}");
+    assert!(
+        has_log(
+            &r,
+            "([127.0.0.28]:tcp:80): tracked file state now FAULT state"
+        ),
+        "{:?}",
+        r.actions
+    );
+    // No retries: the next read (delay_loop 100 ms) decides.
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    run.running.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

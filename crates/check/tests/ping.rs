@@ -102,7 +102,8 @@ fn cycle_in_ns(target: &str, sysctl: &'static str, unprivileged: bool) {
                 common: CheckerCommon::default(),
             },
             &format!("ICMP connection to {trio} success."),
-            &format!("ICMP CHECK on service {trio} failed after 2 retries."),
+            // keepalived names the virtual server in this one (check_ping.c).
+            &format!("ICMP CHECK on service {trio} of [10.9.9.9]:tcp:80 failed after 2 retries."),
             || set("1"),
             || set("0"),
         ));

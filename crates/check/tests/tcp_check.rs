@@ -62,7 +62,8 @@ async fn tcp_check_down_when_refused() {
     let addr = sa("127.0.0.42", port());
     let v = probe::check(&CheckerConfig::tcp(), addr, Duration::from_secs(2)).await;
     assert!(!v.ok);
-    assert!(v.reason.starts_with("Error connecting"), "{}", v.reason);
+    // keepalived's connect_fail: "Connection failed" (HTTP_GET), "Could not connect" (SMTP).
+    assert!(v.reason.starts_with("Connection failed"), "{}", v.reason);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,8 +107,8 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Maps `cfg` (what cannot run is logged, once per load).
-    pub fn of(cfg: &Config) -> Plan {
+    /// Maps `cfg` (what cannot run is logged, once per load); `log_detail`: `-D`.
+    pub fn of(cfg: &Config, log_detail: bool) -> Plan {
         let mapped = keepalived_check::from_conf::from_config(cfg);
         for what in &mapped.unsupported {
             warn!("{what}");
@@ -143,6 +143,7 @@ impl Plan {
             sched: SchedulerOptions {
                 no_warmup: false,
                 tls,
+                log_detail,
             },
         }
     }
@@ -176,7 +177,7 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
             None
         }
     };
-    let plan = Plan::of(cfg);
+    let plan = Plan::of(cfg, cli.log_detail);
     let security = security_of(globals);
     let mail = mail_of(globals).map(Arc::new);
     let fifos = [
@@ -289,7 +290,7 @@ impl Lvs {
             );
             return;
         }
-        let plan = Plan::of(&loaded.config);
+        let plan = Plan::of(&loaded.config, cli.log_detail);
         let _ = self.tx.send(Request::Reload(Box::new(plan))).await;
     }
 

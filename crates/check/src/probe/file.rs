@@ -15,6 +15,14 @@ pub async fn check(cfg: &FileCheckConfig) -> Verdict {
     verdict_for(cfg, &text)
 }
 
+/// [`check`] without the runtime, for the state at start-up.
+pub fn check_now(cfg: &FileCheckConfig) -> Verdict {
+    match std::fs::read_to_string(&cfg.path) {
+        Ok(t) => verdict_for(cfg, &t),
+        Err(e) => Verdict::down(format!("cannot read {}: {e}", cfg.path.display())),
+    }
+}
+
 /// The verdict for the file's contents (keepalived reads a leading integer; junk reads as 0).
 pub fn verdict_for(cfg: &FileCheckConfig, text: &str) -> Verdict {
     let t = text.trim_start();

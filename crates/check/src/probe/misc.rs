@@ -68,7 +68,10 @@ pub async fn check(
             return Verdict::down("timed out");
         }
     };
-    verdict_for_status(status.code(), dynamic)
+    match std::os::unix::process::ExitStatusExt::signal(&status) {
+        Some(sig) => Verdict::down(format!("due to signal {sig}")),
+        None => verdict_for_status(status.code(), dynamic),
+    }
 }
 
 /// keepalived's reading of an exit status (`None`: killed by a signal).

@@ -185,6 +185,25 @@ fn prepared(
     Ok(s)
 }
 
+/// keepalived's words for a failed connect (layer4.c): the peer or the path refused it
+/// ("Connection failed"), it timed out ("Timeout connecting"), or the connect itself could not be
+/// made ("Error connecting"). The error follows after a colon, which the log lines drop.
+pub(crate) fn connect_failure(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::ETIMEDOUT) => "Timeout connecting".into(),
+        Some(
+            libc::ENETUNREACH
+            | libc::EHOSTUNREACH
+            | libc::ECONNREFUSED
+            | libc::EHOSTDOWN
+            | libc::ENETDOWN
+            | libc::ECONNRESET
+            | libc::ECONNABORTED,
+        ) => format!("Connection failed: {e}"),
+        _ => format!("Error connecting: {e}"),
+    }
+}
+
 /// Connect TCP with the common options, within `timeout`.
 pub(crate) async fn tcp_connect(
     dst: SocketAddr,
@@ -195,7 +214,7 @@ pub(crate) async fn tcp_connect(
     let s = TcpSocket::from_std_stream(std::net::TcpStream::from(s));
     match tokio::time::timeout(timeout, s.connect(dst)).await {
         Ok(Ok(stream)) => Ok(stream),
-        Ok(Err(e)) => Err(format!("Error connecting: {e}")),
+        Ok(Err(e)) => Err(connect_failure(&e)),
         Err(_) => Err("Timeout connecting".into()),
     }
 }
@@ -214,7 +233,7 @@ pub(crate) async fn tcp_connect_bare(
 ) -> Result<Socket, String> {
     let s = prepared(dst, co, Type::STREAM, SockProto::TCP).map_err(|e| e.to_string())?;
     let dst_sa = socket2::SockAddr::from(dst);
-    let failed = |e: std::io::Error| format!("Error connecting: {e}");
+    let failed = |e: std::io::Error| connect_failure(&e);
     match s.connect(&dst_sa) {
         Ok(()) => return Ok(s),
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
