@@ -64,8 +64,8 @@ impl System for AnyHost {
 /// bench/conf/gen.py's 1000-instance file, about 20 ms); the answers are the wrapped system's.
 pub(crate) struct Remembered<'a> {
     sys: &'a dyn System,
-    interfaces: RefCell<HashMap<String, bool>>,
-    programs: RefCell<HashMap<String, bool>>,
+    interfaces: RefCell<HashMap<String, bool, Quick>>,
+    programs: RefCell<HashMap<String, bool, Quick>>,
 }
 
 impl<'a> Remembered<'a> {
@@ -77,7 +77,11 @@ impl<'a> Remembered<'a> {
         }
     }
 
-    fn ask(memo: &RefCell<HashMap<String, bool>>, key: &str, ask: impl FnOnce() -> bool) -> bool {
+    fn ask(
+        memo: &RefCell<HashMap<String, bool, Quick>>,
+        key: &str,
+        ask: impl FnOnce() -> bool,
+    ) -> bool {
         if let Some(&known) = memo.borrow().get(key) {
             return known;
         }
@@ -96,6 +100,62 @@ impl System for Remembered<'_> {
         Self::ask(&self.programs, program, || self.sys.program_exists(program))
     }
 }
+
+/// A quick hash for the load's own lookup tables (names and addresses from the file, looked
+/// up thousands of times): SipHash's defence against chosen keys buys nothing against a
+/// configuration file, and costs more than the lookups themselves.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct QuickHash(u64);
+
+impl QuickHash {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for QuickHash {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// [`QuickHash`] for `HashMap`/`HashSet`.
+pub(crate) type Quick = std::hash::BuildHasherDefault<QuickHash>;
 
 /// How to load. Build it with `..Default::default()`: fields get added.
 #[derive(Debug, Clone, Default)]

@@ -3059,8 +3059,11 @@ fn validate_vs(vs: &mut VirtualServer, groups: &[VirtualServerGroup], r: &mut Re
     }
 
     // Real servers: duplicates, forwarding, weights, sorry server twins.
-    let mut seen: std::collections::HashSet<SocketAddr> =
-        std::collections::HashSet::with_capacity(vs.real_servers.len());
+    let mut seen: std::collections::HashSet<SocketAddr, crate::Quick> =
+        std::collections::HashSet::with_capacity_and_hasher(
+            vs.real_servers.len(),
+            crate::Quick::default(),
+        );
     let mut weight_sum: u64 = 0;
     // In place: later duplicates go, the rest stay where they are (no copy of the list).
     vs.real_servers.retain(|rs| {

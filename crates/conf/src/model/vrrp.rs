@@ -42,10 +42,10 @@ pub struct Vrrp {
     pub up_down_delays: Vec<UpDownDelay>,
     /// Names of `instances`, for the duplicate check while reading.
     #[serde(skip)]
-    instance_names: HashSet<String>,
+    instance_names: HashSet<String, crate::Quick>,
     /// Names of `sync_groups`, likewise.
     #[serde(skip)]
-    sync_group_names: HashSet<String>,
+    sync_group_names: HashSet<String, crate::Quick>,
 }
 
 /// How a linkbeat interface is polled (keepalived picks one when not given).
