@@ -516,6 +516,15 @@ fn own_line(
                 misc_name(path)
             )
         }),
+        // check_ping.c: a timeout, or another failure naming the virtual server.
+        CheckerConfig::Ping { .. } => (was_up && log_all).then(|| {
+            let chk = Trio(probe::target(rs, &ck.common().connect), Protocol::Tcp);
+            if v.reason.contains("timeout") {
+                format!("ICMP connection to address {chk} timeout.")
+            } else {
+                format!("ICMP connection to {chk} of {vsn} failed.")
+            }
+        }),
         _ => (was_up && log_all).then(|| failure_line(ck, rs, v)),
     }
 }
@@ -579,6 +588,11 @@ fn failure_line(ck: &CheckerConfig, rs: SocketAddr, v: &Verdict) -> String {
                 .trim_end();
             format!("{words} server {chk}.")
         }
+        // check_udp.c
+        CheckerKind::Udp if v.reason.contains("does not match") => {
+            format!("UDP check to {chk} reply data mismatch.")
+        }
+        CheckerKind::Udp => format!("UDP connection to {chk} failed."),
         kind => format!("{} on {chk}: {}", kind.keyword(), v.reason),
     }
 }

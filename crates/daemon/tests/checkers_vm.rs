@@ -44,7 +44,7 @@ const GUEST: &str = include_str!("vm/checkers.sh");
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 
 /// The checker of each virtual server 8000 + N (index N), as configured by the guest script.
-const CHECKERS: [&str; 14] = [
+const CHECKERS: [&str; 18] = [
     "TCP_CHECK, no alpha",
     "TCP_CHECK",
     "HTTP_GET status_code",
@@ -59,6 +59,10 @@ const CHECKERS: [&str; 14] = [
     "SMTP_CHECK no alpha, never up",
     "PING_CHECK alpha, never up",
     "HTTP_GET alpha, never up",
+    "HTTP_GET digest, log_all_failures",
+    "MISC_CHECK, log_all_failures",
+    "SMTP_CHECK, log_all_failures",
+    "PING_CHECK, log_all_failures",
 ];
 
 /// A line one daemon writes and the other does not, on purpose.

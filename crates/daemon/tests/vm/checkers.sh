@@ -23,7 +23,8 @@
 # 10.10.0.N port 800N (DR: the ports match). An eighth virtual server (8000, TCP_CHECK without
 # alpha) shows the start of a real server assumed up; its server stays. 8008..8013 never find
 # their real server (TCP alpha, HTTP not alpha, MISC alpha, SMTP not alpha, PING alpha, HTTP
-# alpha; 10.10.0.8 and up are not on the guest): a first check that fails. UDP_CHECK and DNS_CHECK are not covered: the guest has no
+# alpha; 10.10.0.8 to .13 are not on the guest): a first check that fails. 8014..8017 are
+# 8003, 8004, 8006 and 8007 with log_all_failures. UDP_CHECK and DNS_CHECK are not covered: the guest has no
 # UDP or DNS server.
 set -u
 X=/extra
@@ -39,7 +40,7 @@ ip link add dummy0 type dummy
 ip link set dummy0 up
 ip addr add 10.10.0.254/24 dev dummy0
 ip addr add $VIP/32 dev dummy0
-for n in 0 1 2 3 4 5 6 7; do ip addr add 10.10.0.$n/32 dev dummy0; done
+for n in 0 1 2 3 4 5 6 7 14 15 16 17; do ip addr add 10.10.0.$n/32 dev dummy0; done
 
 # --- servers
 mkdir -p $T/www2 $T/www3
@@ -71,7 +72,7 @@ cat "\$1" >>$T/fifo.log
 EOF
 chmod 755 $X/smtp.sh $X/misc.sh $X/rec.sh $X/fifo.sh
 
-HTTPD0= HTTPD1= HTTPD2= HTTPD3= SMTPD=
+HTTPD0= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
 # servers keep nothing of ours open: the VM's output ends when its last writer closes
 bg() { "$@" </dev/null >/dev/null 2>&1 & }
 servers_up() {   # first call: all of them; later: the ones servers_down stopped
@@ -79,12 +80,15 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   bg httpd -f -p 10.10.0.1:8001 -h $T/www2; HTTPD1=$!
   bg httpd -f -p 10.10.0.2:8002 -h $T/www2; HTTPD2=$!
   [ -n "$HTTPD3" ] || { bg httpd -f -p 10.10.0.3:8003 -h $T/www3; HTTPD3=$!; }
+  [ -n "$HTTPD14" ] || { bg httpd -f -p 10.10.0.14:8014 -h $T/www3; HTTPD14=$!; }
   echo "digest of this page" >$T/www3/index.html
   : >$T/misc.up
   echo 0 >$T/file.val
   bg nc -ll -p 8006 -e $X/smtp.sh; SMTPD=$!
+  bg nc -ll -p 8016 -e $X/smtp.sh; SMTPD16=$!
   ip addr add 10.10.0.7/32 dev dummy0 2>/dev/null
-  for p in 8000 8001 8002 8003 8006; do
+  ip addr add 10.10.0.17/32 dev dummy0 2>/dev/null
+  for p in 8000 8001 8002 8003 8006 8014 8016; do
     i=0
     while ! ss -Hltn "sport = :$p" | grep -q LISTEN && [ $i -lt 100 ]; do
       sleep 0.05; i=$((i + 1))
@@ -92,12 +96,13 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   done
 }
 servers_down() {   # 8000 keeps its server
-  kill $HTTPD1 $HTTPD2 $SMTPD
-  wait $HTTPD1 $HTTPD2 $SMTPD 2>/dev/null
+  kill $HTTPD1 $HTTPD2 $SMTPD $SMTPD16
+  wait $HTTPD1 $HTTPD2 $SMTPD $SMTPD16 2>/dev/null
   echo "this page has changed" >$T/www3/index.html
   rm -f $T/misc.up
   echo 1 >$T/file.val
   ip addr del 10.10.0.7/32 dev dummy0
+  ip addr del 10.10.0.17/32 dev dummy0
 }
 
 conf() {
@@ -200,11 +205,37 @@ $R
             }
 $R
         }" "    alpha"
+  # 8003, 8004, 8006 and 8007 again with log_all_failures: every failure's own line
+  L='            log_all_failures'
+  vs 8014 14 "        HTTP_GET {
+            url {
+                path /index.html
+                digest $DIGEST
+            }
+$R
+$L
+        }" "    alpha"
+  vs 8015 15 "        MISC_CHECK {
+            misc_path $X/misc.sh
+            misc_timeout 2
+            retry 2
+            delay_before_retry 1
+$L
+        }" "    alpha"
+  vs 8016 16 "        SMTP_CHECK {
+            helo_name vm.test
+$R
+$L
+        }" "    alpha"
+  vs 8017 17 "        PING_CHECK {
+$R
+$L
+        }" "    alpha"
 }
 
-all_vs() {   # every virtual server 8001..8007 has at least $2 FIFO lines "VS ... $1"
-  for n in 1 2 3 4 5 6 7; do
-    c=$(grep -c "^VS \[$VIP\]:tcp:800$n $1\$" $T/fifo.log 2>/dev/null)
+all_vs() {   # every toggled virtual server has at least $2 FIFO lines "VS ... $1"
+  for p in 8001 8002 8003 8004 8005 8006 8007 8014 8015 8016 8017; do
+    c=$(grep -c "^VS \[$VIP\]:tcp:$p $1\$" $T/fifo.log 2>/dev/null)
     [ "${c:-0}" -ge "$2" ] || return 1
   done
 }
@@ -229,7 +260,7 @@ run() {
   $ipvsadm -C
   servers_up
   conf >$T/ka.conf
-  t0=$(now_ms)
+  started=$(now_ms)
   $X/$d -n -l -D -C -f $T/ka.conf -p $T/main.pid -c $T/check.pid -r $T/vrrp.pid >$T/log 2>&1 &
   kp=$!
   wait_for up "all_vs UP 1" 30
@@ -247,7 +278,7 @@ run() {
   sleep 0.5   # notify scripts of the shutdown
   step stopped
   echo "### EXIT $st"
-  echo "### ELAPSED $(($(now_ms) - t0))"
+  echo "### ELAPSED $(($(now_ms) - started))"
   echo "### LOG"
   cat $T/log
   echo "### NOTIFY"
@@ -255,9 +286,9 @@ run() {
   echo "### FIFO"
   cat $T/fifo.log 2>/dev/null
   echo "### END"
-  kill $HTTPD0 $HTTPD1 $HTTPD2 $HTTPD3 $SMTPD 2>/dev/null
-  wait $HTTPD0 $HTTPD1 $HTTPD2 $HTTPD3 $SMTPD 2>/dev/null
-  HTTPD0= HTTPD3=
+  kill $HTTPD0 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  wait $HTTPD0 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  HTTPD0= HTTPD3= HTTPD14=
 }
 
 mkdir -p $T
