@@ -65,6 +65,119 @@ fn exchange(v6: bool, dst: Option<IpAddr>, src: Option<IpAddr>) {
     }
 }
 
+/// sendmmsg on one side, an RxSet (one-shot epoll) and recvmmsg on the other: every advert
+/// arrives with its source, destination, TTL and interface; a socket that reported stays quiet
+/// until re-armed, and reports at once then if datagrams wait.
+fn batched_exchange(v6: bool) {
+    use keepalived_sys::socket::{RecvBatch, RxSet};
+    use std::sync::Arc;
+    let lan = Lan::new("sockb").unwrap();
+    let a = lan.host("eth0", &["10.21.0.1/24", "fd21::1/64"]).unwrap();
+    let b = lan.host("ens33", &["10.21.0.2/24", "fd21::2/64"]).unwrap();
+    let (ia, ib) = (ifindex(&a), ifindex(&b));
+    let group = if v6 {
+        IpAddr::V6("ff02::12".parse().unwrap())
+    } else {
+        IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18))
+    };
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (sent_tx, sent_rx) = std::sync::mpsc::channel::<()>();
+    let recv = b
+        .background(move || async move {
+            let s = Arc::new(VrrpSocket::open_batched(SocketSpec::vrrp("ens33", ib, v6)).unwrap());
+            let mut rx = RxSet::new(vec![s.clone()]).unwrap();
+            go_tx.send(()).unwrap();
+            let mut ready = Vec::new();
+            let mut batch = RecvBatch::new();
+            let mut got = Vec::new();
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+            while got.len() < 40 && tokio::time::Instant::now() < deadline {
+                ready.clear();
+                let r = tokio::time::timeout(
+                    Duration::from_millis(500),
+                    std::future::poll_fn(|cx| rx.poll_ready(cx, &mut ready)),
+                )
+                .await;
+                if r.is_err() {
+                    continue;
+                }
+                assert_eq!(ready, vec![0]);
+                assert!(!rx.armed(0));
+                // Quiet while disarmed, even with datagrams waiting.
+                sent_rx.recv_timeout(Duration::from_secs(5)).ok();
+                ready.clear();
+                let quiet = tokio::time::timeout(
+                    Duration::from_millis(100),
+                    std::future::poll_fn(|cx| rx.poll_ready(cx, &mut ready)),
+                )
+                .await;
+                assert!(quiet.is_err(), "a disarmed socket reported");
+                rx.rearm(0).unwrap();
+                loop {
+                    let n = s.recv_batch(&mut batch).unwrap();
+                    for k in 0..batch.len() {
+                        let (d, bytes) = batch.get(k).unwrap();
+                        got.push((*d, bytes[d.payload_offset..].to_vec()));
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                }
+            }
+            got
+        })
+        .unwrap();
+    go_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    a.block_on(move || async move {
+        let s = VrrpSocket::open(SocketSpec::vrrp("eth0", ia, v6)).unwrap();
+        let adverts: Vec<Vec<u8>> = (0..40u8)
+            .map(|k| {
+                vec![
+                    0x31,
+                    k + 1,
+                    0x64,
+                    0x01,
+                    0x00,
+                    0x64,
+                    0x00,
+                    0x00,
+                    10,
+                    21,
+                    0,
+                    100,
+                ]
+            })
+            .collect();
+        let items: Vec<(&[u8], IpAddr)> = adverts.iter().map(|a| (a.as_slice(), group)).collect();
+        assert!(s.send_many(&items).await.is_empty());
+    })
+    .unwrap();
+    sent_tx.send(()).unwrap();
+    let got = recv.join().unwrap();
+    assert_eq!(got.len(), 40, "{got:?}");
+    for (k, (d, payload)) in got.iter().enumerate() {
+        assert_eq!(d.ttl, 255);
+        assert_eq!(d.dst, group);
+        assert_eq!(d.ifindex, ib);
+        assert_eq!(payload[1], k as u8 + 1, "in order");
+        if !v6 {
+            assert_eq!(d.src, IpAddr::V4(Ipv4Addr::new(10, 21, 0, 1)));
+        }
+    }
+}
+
+#[test]
+fn vrrp_batched_v4() {
+    skip_unless_root!();
+    batched_exchange(false);
+}
+
+#[test]
+fn vrrp_batched_v6() {
+    skip_unless_root!();
+    batched_exchange(true);
+}
+
 #[test]
 fn vrrp_v4_multicast() {
     skip_unless_root!();

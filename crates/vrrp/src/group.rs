@@ -9,6 +9,7 @@ use std::collections::BinaryHeap;
 
 use crate::Time;
 use crate::instance::{Action, Cause, Event, Instance, State};
+use crate::packet::Frame;
 
 /// A `vrrp_sync_group`: indices of member instances in the [`Router`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +31,12 @@ impl SyncGroup {
     pub fn state(&self) -> State {
         self.state
     }
+}
+
+/// What [`Router::handle_inner`] feeds an instance.
+enum Input<'a> {
+    Event(Event),
+    Frame(Frame<'a>),
 }
 
 /// An action tagged with the instance it belongs to.
@@ -264,12 +271,20 @@ impl Router {
 
     /// Feeds one event to instance `i` and keeps its sync group together.
     pub fn handle(&mut self, now: Time, i: usize, ev: Event) -> Vec<Output> {
-        let out = self.handle_inner(now, i, ev);
+        let out = self.handle_inner(now, i, Input::Event(ev));
         self.reschedule_after(i);
         out
     }
 
-    fn handle_inner(&mut self, now: Time, i: usize, ev: Event) -> Vec<Output> {
+    /// [`Router::handle`] with [`Event::Packet`], the packet borrowed from the socket layer's
+    /// buffer instead of copied into an owned [`crate::packet::Packet`].
+    pub fn handle_frame(&mut self, now: Time, i: usize, frame: Frame<'_>) -> Vec<Output> {
+        let out = self.handle_inner(now, i, Input::Frame(frame));
+        self.reschedule_after(i);
+        out
+    }
+
+    fn handle_inner(&mut self, now: Time, i: usize, ev: Input<'_>) -> Vec<Output> {
         let mut out = Vec::new();
         if i >= self.instances.len() {
             return out;
@@ -277,8 +292,11 @@ impl Router {
         self.refresh_view(i);
         let prev = self.instances[i].state();
         let was_faulted = self.instances[i].is_faulted();
-        let startup = matches!(ev, Event::Startup);
-        let actions = self.instances[i].handle(now, ev);
+        let startup = matches!(ev, Input::Event(Event::Startup));
+        let actions = match ev {
+            Input::Event(ev) => self.instances[i].handle(now, ev),
+            Input::Frame(f) => self.instances[i].handle_frame(now, f),
+        };
         Self::tag(i, actions, &mut out);
         let Some(gi) = self.group_of(i) else {
             return out;

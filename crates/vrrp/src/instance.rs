@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::Time;
 use crate::packet::{
-    self, Advert, Auth, AuthConfig, ChecksumMode, Counter, Family, OldUnicastChecksum, Packet,
-    Peer, RxError, TxParams, ValidationContext, Version,
+    self, Advert, Auth, AuthConfig, ChecksumMode, Counter, Family, Frame, OldUnicastChecksum,
+    Packet, Peer, RxError, TxParams, ValidationContext, Version,
 };
 use crate::tracker::{TrackerConfig, TrackerStatus, Trackers};
 
@@ -496,7 +496,7 @@ impl Instance {
         match ev {
             Event::Startup => self.startup(now, &mut out),
             Event::Timer => self.timer(now, &mut out),
-            Event::Packet(p) => self.packet(now, &p, &mut out),
+            Event::Packet(p) => self.packet(now, p.frame(), &mut out),
             Event::Tracker { index, status } => {
                 let was_faulted = self.is_faulted();
                 self.leaving_init =
@@ -896,8 +896,16 @@ impl Instance {
         }
     }
 
-    fn receive(&mut self, p: &Packet, check_addrs: bool) -> Option<packet::Received> {
-        let res = packet::decode(p.frame(), &self.validation_context(check_addrs));
+    /// Feeds one received packet, borrowed from the socket layer's buffer (what
+    /// [`Event::Packet`] does without the owned copy).
+    pub fn handle_frame(&mut self, now: Time, frame: Frame<'_>) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.packet(now, frame, &mut out);
+        out
+    }
+
+    fn receive(&mut self, p: Frame<'_>, check_addrs: bool) -> Option<packet::Received> {
+        let res = packet::decode(p, &self.validation_context(check_addrs));
         match res {
             Ok(rx) => {
                 self.stats.advert_rcvd += 1;
@@ -931,7 +939,7 @@ impl Instance {
         }
     }
 
-    fn packet(&mut self, now: Time, p: &Packet, out: &mut Vec<Action>) {
+    fn packet(&mut self, now: Time, p: Frame<'_>, out: &mut Vec<Action>) {
         match self.state {
             State::Backup => {
                 self.backup_rx(now, p);
@@ -951,10 +959,10 @@ impl Instance {
     }
 
     /// keepalived's `vrrp_state_backup`.
-    fn backup_rx(&mut self, now: Time, p: &Packet) {
+    fn backup_rx(&mut self, now: Time, p: Frame<'_>) {
         let src = match p {
-            Packet::Ipv4(b) if b.len() >= 16 => Some(IpAddr::from([b[12], b[13], b[14], b[15]])),
-            Packet::Ipv6 { src, .. } => Some(IpAddr::V6(*src)),
+            Frame::Ipv4(b) if b.len() >= 16 => Some(IpAddr::from([b[12], b[13], b[14], b[15]])),
+            Frame::Ipv6 { src, .. } => Some(IpAddr::V6(src)),
             _ => None,
         };
         let check_addrs = !self.cfg.skip_check_adv_addr || src != self.master_addr;
@@ -993,7 +1001,7 @@ impl Instance {
     }
 
     /// keepalived's `vrrp_state_master_rx`; true when we must become BACKUP.
-    fn master_rx(&mut self, now: Time, p: &Packet, out: &mut Vec<Action>) -> bool {
+    fn master_rx(&mut self, now: Time, p: Frame<'_>, out: &mut Vec<Action>) -> bool {
         let Some(rx) = self.receive(p, true) else {
             return false;
         };
