@@ -86,6 +86,9 @@ pub struct Accounting {
     is_up: bool,
     has_run: bool,
     retry_it: u32,
+    /// SMTP_CHECK: the first check retries too, and counts as run only once it succeeds or
+    /// changes the state (check_smtp.c resets its retries at each round).
+    retry_first: bool,
 }
 
 impl Accounting {
@@ -95,7 +98,18 @@ impl Accounting {
             is_up: !timing.alpha,
             has_run: false,
             retry_it: timing.retry,
+            retry_first: false,
         }
+    }
+
+    /// SMTP_CHECK's accounting: no decisive first check; until it has succeeded or changed the
+    /// state once, its failures are retried and logged as an up checker's.
+    pub fn retrying_first_check(mut self) -> Self {
+        if !self.has_run {
+            self.retry_it = 0;
+        }
+        self.retry_first = true;
+        self
     }
 
     /// Carry on after a reload from a known state: no first-check decisiveness.
@@ -105,6 +119,7 @@ impl Accounting {
             is_up: up,
             has_run: true,
             retry_it: 0,
+            retry_first: false,
         }
     }
 
@@ -119,7 +134,7 @@ impl Accounting {
     /// Whether a failure now should be logged when `log_all_failures` is set (keepalived logs
     /// each failure only while the checker is still up).
     pub fn logs_failures(&self) -> bool {
-        self.is_up
+        self.is_up || (self.retry_first && !self.has_run)
     }
 
     /// Delay before the first check: keepalived waits a random part of `warmup`;
@@ -155,11 +170,13 @@ impl Accounting {
                 });
                 self.is_up = false;
             }
-        } else if self.is_up {
+        } else if self.is_up || (self.retry_first && fresh) {
             next_in = t.delay_before_retry;
             self.retry_it += 1;
         }
-        self.has_run = true;
+        if !self.retry_first || ok || transition.is_some() {
+            self.has_run = true;
+        }
         Step {
             transition,
             next_in,

@@ -217,6 +217,9 @@ pub fn run(
                     up,
                 ))
             }
+            (CheckerConfig::Smtp { .. }, None) => {
+                Counter::Plain(Accounting::new(timing).retrying_first_check())
+            }
             (_, None) => Counter::Plain(Accounting::new(timing)),
             (_, Some(up)) => Counter::Plain(Accounting::resume(timing, up)),
         };

@@ -519,3 +519,39 @@ fn table_prints_like_ipvsadm() {
          \x20 -> 10.0.1.2:80                  Route   1\n"
     );
 }
+
+/// SMTP_CHECK retries its first check too (check_smtp.c resets its retries each round): a
+/// server that never answers goes down after `retry` retries, not at the first failure.
+#[test]
+fn smtp_accounting_retries_the_first_check() {
+    let t = Timing {
+        delay_loop: Duration::from_secs(6),
+        retry: 2,
+        delay_before_retry: Duration::from_secs(1),
+        warmup: Duration::ZERO,
+        connect_timeout: Duration::from_secs(1),
+        alpha: false,
+    };
+    let mut a = Accounting::new(t).retrying_first_check();
+    assert!(a.logs_failures());
+    for _ in 0..2 {
+        let s = a.on_verdict(false);
+        assert_eq!(s.transition, None);
+        assert_eq!(s.next_in, Duration::from_secs(1));
+    }
+    let s = a.on_verdict(false);
+    assert_eq!(s.transition, Some(Transition::Down { retries: 0 }));
+    assert_eq!(s.next_in, Duration::from_secs(6));
+    // Down and run: later failures are quiet, a success brings it up.
+    assert!(!a.logs_failures());
+    assert_eq!(a.on_verdict(false).transition, None);
+    assert_eq!(a.on_verdict(true).transition, Some(Transition::Up));
+    // Alpha: the same retries, then the announced first down.
+    let mut b = Accounting::new(Timing { alpha: true, ..t }).retrying_first_check();
+    assert_eq!(b.on_verdict(false).transition, None);
+    assert_eq!(b.on_verdict(false).transition, None);
+    assert_eq!(
+        b.on_verdict(false).transition,
+        Some(Transition::InitialDown)
+    );
+}
