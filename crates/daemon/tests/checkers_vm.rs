@@ -44,7 +44,7 @@ const GUEST: &str = include_str!("vm/checkers.sh");
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 
 /// The checker of each virtual server 8000 + N (index N), as configured by the guest script.
-const CHECKERS: [&str; 18] = [
+const CHECKERS: [&str; 20] = [
     "TCP_CHECK, no alpha",
     "TCP_CHECK",
     "HTTP_GET status_code",
@@ -63,6 +63,8 @@ const CHECKERS: [&str; 18] = [
     "MISC_CHECK, log_all_failures",
     "SMTP_CHECK, log_all_failures",
     "PING_CHECK, log_all_failures",
+    "FILE_CHECK weight 2",
+    "MISC_CHECK misc_dynamic",
 ];
 
 /// A line one daemon writes and the other does not, on purpose.
@@ -83,6 +85,8 @@ struct Run {
     daemon: String,
     /// (step, `ipvsadm -Ln` after it)
     steps: Vec<(String, String)>,
+    /// (step, the table keepalived-rs computed then: its SIGUSR1 dump)
+    computed: Vec<(String, String)>,
     waited: Vec<String>,
     exit: String,
     elapsed: String,
@@ -107,6 +111,10 @@ fn parse(out: &str) -> Vec<Run> {
                     let r = runs.last_mut().unwrap();
                     r.steps.push((arg.to_string(), String::new()));
                 }
+                "COMPUTED" => {
+                    let r = runs.last_mut().unwrap();
+                    r.computed.push((arg.to_string(), String::new()));
+                }
                 "WAITED" => runs.last_mut().unwrap().waited.push(arg.to_string()),
                 "EXIT" => runs.last_mut().unwrap().exit = arg.to_string(),
                 "ELAPSED" => runs.last_mut().unwrap().elapsed = arg.to_string(),
@@ -117,8 +125,13 @@ fn parse(out: &str) -> Vec<Run> {
         }
         let Some(r) = runs.last_mut() else { continue };
         match section.as_str() {
-            "STEP" => {
-                let s = &mut r.steps.last_mut().unwrap().1;
+            "STEP" | "COMPUTED" => {
+                let list = if section == "STEP" {
+                    &mut r.steps
+                } else {
+                    &mut r.computed
+                };
+                let s = &mut list.last_mut().unwrap().1;
                 s.push_str(line);
                 s.push('\n');
             }
@@ -161,6 +174,27 @@ fn group(line: &str) -> Option<usize> {
         (d.iter().all(u8::is_ascii_digit) && !b.get(i + 5).is_some_and(u8::is_ascii_digit))
             .then(|| usize::from((d[0] - b'0') * 10 + (d[1] - b'0')))
     })
+}
+
+/// A table as `ipvsadm -Ln` or our dump shows it, reduced to what both say: services with their
+/// scheduler and flags, destinations with forwarding and weight (no header, no counters).
+fn table_rows(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| {
+            !l.starts_with("IP Virtual Server")
+                && !l.starts_with("Prot ")
+                && !l.trim_start().starts_with("-> RemoteAddress")
+                && !l.trim().is_empty()
+        })
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            if words.first() == Some(&"->") {
+                words.iter().take(4).copied().collect::<Vec<_>>().join(" ")
+            } else {
+                words.join(" ")
+            }
+        })
+        .collect()
 }
 
 /// The checker lines of a log: those naming one of the test's bracketed addresses.
@@ -217,6 +251,7 @@ fn compare(
     what: &str,
     theirs: &BTreeMap<usize, Vec<String>>,
     ours: &BTreeMap<usize, Vec<String>>,
+    label: impl Fn(usize) -> String,
     report: &mut String,
 ) -> usize {
     use std::fmt::Write;
@@ -229,14 +264,9 @@ fn compare(
             theirs.get(&g).unwrap_or(&empty),
             ours.get(&g).unwrap_or(&empty),
         );
-        let name = CHECKERS.get(g).copied().unwrap_or("?");
+        let name = label(g);
         if t == o {
-            let _ = writeln!(
-                report,
-                "{what}, {} ({name}): {} lines match",
-                8000 + g,
-                t.len()
-            );
+            let _ = writeln!(report, "{what}, {name}: {} lines match", t.len());
             continue;
         }
         let d = diff(t, o);
@@ -244,14 +274,18 @@ fn compare(
         differing += n;
         let _ = writeln!(
             report,
-            "{what}, {} ({name}): {n} lines differ (- keepalived only, + keepalived-rs only)",
-            8000 + g
+            "{what}, {name}: {n} lines differ (- keepalived only, + keepalived-rs only)"
         );
         for (c, l) in d {
             let _ = writeln!(report, "  {c} {l}");
         }
     }
     differing
+}
+
+/// A virtual server's label: its port and checker.
+fn vs_label(g: usize) -> String {
+    format!("{} ({})", 8000 + g, CHECKERS.get(g).copied().unwrap_or("?"))
 }
 
 /// Sets aside the on-purpose lines of one daemon, noting them in the report.
@@ -344,6 +378,7 @@ fn checkers_match_keepalived_under_ipvs() {
         "log",
         &by_group(&t_lines, group),
         &by_group(&o_lines, group),
+        vs_label,
         &mut report,
     );
     let rs_of = |l: &str| l.rsplit(' ').next().and_then(|n| n.parse().ok());
@@ -351,21 +386,60 @@ fn checkers_match_keepalived_under_ipvs() {
         "notify",
         &by_group(&theirs.notify, rs_of),
         &by_group(&ours.notify, rs_of),
+        vs_label,
         &mut report,
     );
     differing += compare(
         "fifo",
         &by_group(&theirs.fifo, group),
         &by_group(&ours.fifo, group),
+        vs_label,
         &mut report,
     );
+    // keepalived-rs does not program IPVS yet (its `ipvsadm -Ln` stays empty, on purpose for
+    // now): the table it computed at each step against the one keepalived programmed.
+    let mut tables = BTreeMap::new();
+    let mut computed = BTreeMap::new();
+    for (i, (step, text)) in theirs.steps.iter().enumerate() {
+        tables.insert(i, table_rows(text));
+        let ours_now = ours
+            .computed
+            .iter()
+            .find(|(s, _)| s == step)
+            .map(|(_, t)| table_rows(t))
+            .unwrap_or_default();
+        computed.insert(i, ours_now);
+    }
+    report.push_str(&format!(
+        "on purpose (no IPVS programming yet): keepalived-rs's ipvsadm -Ln is empty; its computed \
+         table is compared with keepalived's ipvsadm -Ln, steps {:?}\n",
+        theirs
+            .steps
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .collect::<Vec<_>>()
+    ));
+    let step_of = |i: usize| {
+        format!(
+            "after {}",
+            theirs.steps.get(i).map_or("?", |s| s.0.as_str())
+        )
+    };
+    differing += compare("table", &tables, &computed, step_of, &mut report);
     let all = format!(
         "{report}\n== keepalived's log:\n{}\n== keepalived-rs's log:\n{}\n{stderr}",
         theirs.log.join("\n"),
         ours.log.join("\n")
     );
     eprintln!("{report}");
-    eprintln!("checkers_vm: wall time {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "checkers_vm: wall time {:.1} s ({})",
+        t0.elapsed().as_secs_f64(),
+        stderr
+            .lines()
+            .rfind(|l| l.starts_with("run-in-vm: boot+run"))
+            .unwrap_or("run-in-vm gave no timing")
+    );
     if std::env::var_os("CHECKERS_VM_SHOW_LOGS").is_some() {
         eprintln!("{all}");
     }

@@ -15,8 +15,9 @@
 #   4. SIGTERM, wait for the exit.
 # `ipvsadm -Ln` after each step. Then the daemon's log, the notify script calls and the
 # lvs_notify_fifo lines, in sections the test parses:
-#   ### DAEMON <name> / ### STEP <name> / ### WAITED <what> <ok|timeout> <ms> / ### LOG /
-#   ### NOTIFY / ### FIFO / ### EXIT <status> / ### END
+#   ### DAEMON <name> / ### STEP <name> (ipvsadm -Ln) / ### COMPUTED <step> (keepalived-rs's
+#   computed table) / ### WAITED <what> <ok|timeout> <ms> / ### EXIT <status> / ### ELAPSED <ms> /
+#   ### LOG / ### NOTIFY / ### FIFO / ### END
 # Checkers: TCP_CHECK, HTTP_GET (status_code and digest; a stopped server and a changed page),
 # MISC_CHECK, FILE_CHECK, SMTP_CHECK (busybox nc -e with a tiny SMTP dialogue) and PING_CHECK,
 # each its own virtual server on VIP 10.10.0.100 port 800N (N = 1..7) with one real server
@@ -24,8 +25,9 @@
 # alpha) shows the start of a real server assumed up; its server stays. 8008..8013 never find
 # their real server (TCP alpha, HTTP not alpha, MISC alpha, SMTP not alpha, PING alpha, HTTP
 # alpha; 10.10.0.8 to .13 are not on the guest): a first check that fails. 8014..8017 are
-# 8003, 8004, 8006 and 8007 with log_all_failures. UDP_CHECK and DNS_CHECK are not covered: the guest has no
-# UDP or DNS server.
+# 8003, 8004, 8006 and 8007 with log_all_failures. 8018 (FILE_CHECK weight 2) and 8019
+# (MISC_CHECK misc_dynamic) change their real server's weight at the break and back at the mend.
+# UDP_CHECK and DNS_CHECK are not covered: the guest has no UDP or DNS server.
 set -u
 X=/extra
 T=/tmp/ck
@@ -40,7 +42,7 @@ ip link add dummy0 type dummy
 ip link set dummy0 up
 ip addr add 10.10.0.254/24 dev dummy0
 ip addr add $VIP/32 dev dummy0
-for n in 0 1 2 3 4 5 6 7 14 15 16 17; do ip addr add 10.10.0.$n/32 dev dummy0; done
+for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19; do ip addr add 10.10.0.$n/32 dev dummy0; done
 
 # --- servers
 mkdir -p $T/www2 $T/www3
@@ -62,6 +64,10 @@ cat >$X/misc.sh <<EOF
 #!/bin/sh
 test -e $T/misc.up
 EOF
+cat >$X/dyn.sh <<EOF
+#!/bin/sh
+exit \$(cat $T/dyn.val)
+EOF
 cat >$X/rec.sh <<EOF
 #!/bin/sh
 echo "\$*" >>$T/calls
@@ -70,7 +76,7 @@ cat >$X/fifo.sh <<EOF
 #!/bin/sh
 cat "\$1" >>$T/fifo.log
 EOF
-chmod 755 $X/smtp.sh $X/misc.sh $X/rec.sh $X/fifo.sh
+chmod 755 $X/smtp.sh $X/misc.sh $X/dyn.sh $X/rec.sh $X/fifo.sh
 
 HTTPD0= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
 # servers keep nothing of ours open: the VM's output ends when its last writer closes
@@ -84,6 +90,8 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   echo "digest of this page" >$T/www3/index.html
   : >$T/misc.up
   echo 0 >$T/file.val
+  echo 0 >$T/file2.val
+  echo 0 >$T/dyn.val
   bg nc -ll -p 8006 -e $X/smtp.sh; SMTPD=$!
   bg nc -ll -p 8016 -e $X/smtp.sh; SMTPD16=$!
   ip addr add 10.10.0.7/32 dev dummy0 2>/dev/null
@@ -101,6 +109,8 @@ servers_down() {   # 8000 keeps its server
   echo "this page has changed" >$T/www3/index.html
   rm -f $T/misc.up
   echo 1 >$T/file.val
+  echo 3 >$T/file2.val
+  echo 12 >$T/dyn.val
   ip addr del 10.10.0.7/32 dev dummy0
   ip addr del 10.10.0.17/32 dev dummy0
 }
@@ -114,6 +124,9 @@ global_defs {
 }
 track_file file1 {
     file $T/file.val
+}
+track_file file2 {
+    file $T/file2.val
 }
 EOF
   # port, real server N, checker block, alpha?
@@ -231,6 +244,16 @@ $L
 $R
 $L
         }" "    alpha"
+  # weights that follow a file and a script: the real servers stay up
+  vs 8018 18 "        FILE_CHECK {
+            track_file file2
+            weight 2
+        }" ""
+  vs 8019 19 "        MISC_CHECK {
+            misc_path $X/dyn.sh
+            misc_dynamic
+            misc_timeout 2
+        }" ""
 }
 
 all_vs() {   # every toggled virtual server has at least $2 FIFO lines "VS ... $1"
@@ -248,9 +271,20 @@ wait_for() {   # what, shell condition, limit in seconds
   done
   echo "### WAITED $1 $st $(($(now_ms) - t0))"
 }
-step() {
+step() {   # the kernel's table; for keepalived-rs, which does not program IPVS yet, also the
+           # table it computed (SIGUSR1 dump) while it runs
   echo "### STEP $1"
   $ipvsadm -Ln 2>&1
+  if [ "$d" = keepalived-rs ] && kill -0 $kp 2>/dev/null; then
+    rm -f /tmp/keepalived_check.data
+    kill -USR1 $kp
+    i=0
+    while ! grep -q 'Computed LVS table' /tmp/keepalived_check.data 2>/dev/null && [ $i -lt 50 ]; do
+      sleep 0.1; i=$((i + 1))
+    done
+    echo "### COMPUTED $1"
+    sed -n '/Computed LVS table/,$p' /tmp/keepalived_check.data | tail -n +2
+  fi
 }
 
 run() {
@@ -268,9 +302,11 @@ run() {
   step up
   servers_down
   wait_for down "all_vs DOWN 1" 30
+  sleep 1   # 8018 and 8019 follow within a delay_loop
   step down
   servers_up
   wait_for up-again "all_vs UP 2" 30
+  sleep 1
   step up-again
   kill -TERM $kp
   wait $kp
