@@ -4,30 +4,37 @@
 //! boots Debian's cloud kernel under QEMU with `tools/run-in-vm` (one boot, TCG, IPVS modules
 //! loaded) and runs `tests/vm/checkers.sh` there on the same servers, the same configuration and
 //! the same steps for both daemons: `/usr/sbin/keepalived -n -l -D -C` first, then ours with the
-//! same flags. Each virtual server has one checker kind (TCP_CHECK with and without alpha,
-//! HTTP_GET with status_code, HTTP_GET with digest, MISC_CHECK, FILE_CHECK, SMTP_CHECK,
-//! PING_CHECK); the script finds every real server up, breaks every service, waits for the
-//! down after `retry` failures `delay_before_retry` apart, mends them, waits for the up, and
-//! stops the daemon with SIGTERM (see the script's header).
+//! same flags. Twenty virtual servers on one VIP, one real server each (the script's header has
+//! the list): TCP_CHECK with and without alpha, HTTP_GET with status_code and with digest (a
+//! stopped server, a changed page), MISC_CHECK, FILE_CHECK, SMTP_CHECK (busybox nc), PING_CHECK;
+//! the same four again with log_all_failures; six whose real server never answers (first checks
+//! that fail, alpha or not); FILE_CHECK with a weight and misc_dynamic (weight changes). The
+//! script waits until the real servers are up, breaks every service, waits for each down after
+//! `retry` failures `delay_before_retry` apart, mends them, waits for each up, and stops the
+//! daemon with SIGTERM.
 //!
 //! Compared, per virtual server (the checkers' timings interleave differently from run to run):
 //! - the log lines about checks, real servers and quorum (every line naming a `[10.10.0.x]`
-//!   address: "TCP connection to ... success.", "Removing service ... from VS ...", "Gained
-//!   quorum ...", "Shutting down service ...", ...), console timestamps stripped;
+//!   address: "TCP connection to ... success.", "HTTP status code success to ...", "SMTP_CHECK
+//!   Could not connect to server ...", "Misc check for ... failed after 2 retries (exited with
+//!   status 1).", "Removing service ... from VS ...", "Gained quorum ...", "Changing weight ...",
+//!   "Shutting down service ...", ...), console timestamps stripped;
 //! - the notify_up/notify_down script calls, per real server;
-//! - the lvs_notify_fifo lines, per virtual server.
+//! - the lvs_notify_fifo lines, per virtual server;
+//! - after each step, the table: keepalived's `ipvsadm -Ln` against the table keepalived-rs
+//!   computed (its SIGUSR1 dump), services, forwarding and weights (keepalived-rs does not
+//!   program IPVS yet, on purpose for now: its own `ipvsadm -Ln` stays empty).
 //!
-//! Not compared: `ipvsadm -Ln` (keepalived-rs does not program IPVS yet: its table stays empty
-//! and it logs the table it computed as "LVS table (not programmed)" lines instead; both are
-//! printed), start-up and shutdown banners, configuration diagnostics. Every line that differs
-//! is printed; the ones ours writes differently on purpose are listed by name in [`ON_PURPOSE`]
-//! and do not fail the test.
+//! Not compared: start-up and shutdown banners, configuration diagnostics, our "LVS table (not
+//! programmed)" lines. Every line that differs is printed; lines ours writes differently on
+//! purpose would be listed by name in [`ON_PURPOSE`] (none today) and would not fail the test.
+//! `CHECKERS_VM_SHOW_LOGS=1` prints both logs.
 //!
 //! Skips (with a notice) when not root, when /usr/sbin/keepalived is missing, or when the VM
 //! cannot start (run-in-vm exits 125, e.g. no QEMU and no network to fetch it: its first run
-//! downloads qemu and the kernel with apt-get, about 110 MB). Wall time is about 40 s (two
-//! daemons of about 12 s each, a 4 s boot, the image and copies); the first run adds the
-//! download (about 15 s).
+//! downloads qemu and the kernel with apt-get, about 110 MB, about 15 s). Wall time here: 36-42 s
+//! (two daemons of about 15 s each, a 4 s boot, the image and copies; up to 57 s seen while the
+//! machine was busy compiling).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

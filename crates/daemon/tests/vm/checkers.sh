@@ -6,13 +6,16 @@
 #   sh checkers.sh DAEMON...      (each DAEMON is a file name in /extra)
 #
 # For each daemon, on the same servers and the same configuration:
-#   1. start: every real server's service is there; wait until every virtual server but 8000 has
-#      its FIFO line "VS ... UP" (their checkers are alpha: the real servers start down; FILE_CHECK
-#      starts from the file);
+#   1. start: every real server's service is there; wait until every toggled virtual server has
+#      its FIFO line "VS ... UP" (most checkers are alpha: their real servers start down;
+#      FILE_CHECK starts from the file) and the never-up 8009 and 8011 have left the table;
 #   2. break every service (stop the server, change the page, remove the file or address...),
-#      wait until each real server is down (after `retry` failures `delay_before_retry` apart);
-#   3. mend them, wait until each is up again;
+#      wait until each real server is down (after `retry` failures `delay_before_retry` apart)
+#      and both weights have changed;
+#   3. mend them, wait until each is up again and both weights are back;
 #   4. SIGTERM, wait for the exit.
+# The waits read the FIFO and the daemon's log, so each step ends in the same state for both
+# daemons whatever the machine's speed; a wait that times out (30 s) fails the test.
 # `ipvsadm -Ln` after each step. Then the daemon's log, the notify script calls and the
 # lvs_notify_fifo lines, in sections the test parses:
 #   ### DAEMON <name> / ### STEP <name> (ipvsadm -Ln) / ### COMPUTED <step> (keepalived-rs's
@@ -262,6 +265,12 @@ all_vs() {   # every toggled virtual server has at least $2 FIFO lines "VS ... $
     [ "${c:-0}" -ge "$2" ] || return 1
   done
 }
+vs_has() {   # the FIFO has a line "VS [VIP]:tcp:$1 $2"
+  grep -q "^VS \[$VIP\]:tcp:$1 $2\$" $T/fifo.log 2>/dev/null
+}
+log_has() {   # the daemon's log has $1 at least once
+  grep -qF "$1" $T/log 2>/dev/null
+}
 wait_for() {   # what, shell condition, limit in seconds
   t0=$(now_ms) st=timeout
   end=$((t0 + $3 * 1000))
@@ -297,16 +306,16 @@ run() {
   started=$(now_ms)
   $X/$d -n -l -D -C -f $T/ka.conf -p $T/main.pid -c $T/check.pid -r $T/vrrp.pid >$T/log 2>&1 &
   kp=$!
-  wait_for up "all_vs UP 1" 30
-  sleep 1   # 8000's first check (it starts up: no FIFO line)
+  # also: the never-up real servers that started in the table (8009, 8011) have left it
+  wait_for up "all_vs UP 1 && vs_has 8009 DOWN && vs_has 8011 DOWN" 30
   step up
   servers_down
-  wait_for down "all_vs DOWN 1" 30
-  sleep 1   # 8018 and 8019 follow within a delay_loop
+  wait_for down "all_vs DOWN 1 && log_has 'Changing weight from 1 to 7 ' &&
+    log_has 'Changing weight from 1 to 10 '" 30
   step down
   servers_up
-  wait_for up-again "all_vs UP 2" 30
-  sleep 1
+  wait_for up-again "all_vs UP 2 && log_has 'Changing weight from 7 to 1 ' &&
+    log_has 'Changing weight from 10 to 1 '" 30
   step up-again
   kill -TERM $kp
   wait $kp
