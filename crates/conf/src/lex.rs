@@ -397,36 +397,54 @@ pub(crate) fn brace_split(t: &mut Text) -> Option<Text> {
     Some(rest)
 }
 
-/// Bytes after which a line needs no more than blank trimming and the brace split: printable
-/// ASCII and tab, without the bytes that start a comment, a quote, an escape, a parameter, a
-/// generator or a condition.
-pub(crate) const PLAIN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0x20;
+/// What a byte is to the plain-line reader ([`plain_lines`]).
+const WORD: u8 = 0;
+const BLANK: u8 = 1;
+const BRACE: u8 = 2;
+const NEWLINE: u8 = 3;
+const CR: u8 = 4;
+/// Anything else: a byte that starts a comment, a quote, an escape, a parameter, a generator
+/// or a condition, a control byte, or non-ASCII. The line goes the general way.
+const OTHER: u8 = 5;
+
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0x21;
     while b < 0x7f {
-        t[b] = !matches!(b as u8, b'!' | b'#' | b'"' | b'\\' | b'$' | b'@' | b'~');
+        t[b] = match b as u8 {
+            b'!' | b'#' | b'"' | b'\\' | b'$' | b'@' | b'~' => OTHER,
+            b'{' | b'}' => BRACE,
+            _ => WORD,
+        };
         b += 1;
     }
-    t[b'\t' as usize] = true;
+    t[b' ' as usize] = BLANK;
+    t[b'\t' as usize] = BLANK;
+    t[b'\n' as usize] = NEWLINE;
+    t[b'\r' as usize] = CR;
     t
 };
 
-/// The lines [`decomment`], repeated [`brace_split`] and [`split_words`] make of one plain
-/// physical line (every byte [`PLAIN`]; `content` without its line ending), in one pass: every
-/// brace is a line of its own and splits the words around it into lines; spans as the general
-/// reader gives them (a plain line is ASCII: a column is a byte offset plus one). `words` is
-/// scratch space. `false`, with `out` to be discarded, when the line would make more than
-/// `budget` lines or a line would start with `include` (both the general reader's business).
+/// Reads the physical line at the start of `rest` when it is plain (printable ASCII and tab,
+/// without the bytes that start a comment, a quote, an escape, a parameter, a generator or a
+/// condition; ended by a newline, carriage returns allowed before it, within `limit` bytes) in
+/// one pass: the lines [`decomment`], repeated [`brace_split`] and [`split_words`] would make of
+/// it go to `out` (every brace a line of its own, splitting the words around it), with the
+/// spans the general reader gives them (a plain line is ASCII: a column is a byte offset plus
+/// one). Returns where the newline is. `None`, with `out` to be discarded, when the line is not
+/// plain, would make more than `budget` lines, or has a line starting with `include` (all the
+/// general reader's business). `words` is scratch space.
 pub(crate) fn plain_lines(
-    content: &str,
+    rest: &str,
+    limit: usize,
     file: crate::FileId,
     line_no: u32,
     budget: usize,
     words: &mut Vec<Word>,
     out: &mut Vec<Line>,
-) -> bool {
-    let b = content.as_bytes();
-    let is_brace = |c: u8| c == b'{' || c == b'}';
+) -> Option<usize> {
+    let b = &rest.as_bytes()[..limit.min(rest.len())];
+    let class = |i: usize| CLASS[b[i] as usize];
     // The words line under way: where it starts, where its last word ends, and whether its
     // words are separated by exactly one space each (then its raw text needs no copy).
     let mut start = 0;
@@ -436,7 +454,7 @@ pub(crate) fn plain_lines(
         if words.is_empty() {
             return;
         }
-        let text = content.get(start..end).unwrap_or_default();
+        let text = rest.get(start..end).unwrap_or_default();
         out.push(Line {
             raw: Raw::plain(text, single),
             // An exactly sized copy; the scratch vector keeps its room for the next line.
@@ -445,35 +463,48 @@ pub(crate) fn plain_lines(
             brace: None,
         });
     };
+    words.clear();
     let mut i = 0;
     loop {
         let gap = i;
-        while i < b.len() && is_blank(b[i]) {
+        while i < b.len() && class(i) == BLANK {
             i += 1;
         }
         if i >= b.len() {
-            break;
+            return None;
         }
-        if is_brace(b[i]) {
-            flush(words, out, start, end, single);
-            out.push(Line::brace(
-                b[i] == b'{',
-                Span::new(file, line_no, i as u32 + 1, 1),
-            ));
-            i += 1;
-            if out.len() > budget {
-                return false;
+        match class(i) {
+            WORD => {}
+            BRACE => {
+                flush(words, out, start, end, single);
+                out.push(Line::brace(
+                    b[i] == b'{',
+                    Span::new(file, line_no, i as u32 + 1, 1),
+                ));
+                i += 1;
+                if out.len() > budget {
+                    return None;
+                }
+                continue;
             }
-            continue;
+            NEWLINE => break,
+            CR => {
+                let crs = b[i..].iter().take_while(|&&c| c == b'\r').count();
+                if b.get(i + crs) != Some(&b'\n') {
+                    return None;
+                }
+                i += crs;
+                break;
+            }
+            _ => return None,
         }
         let from = i;
-        while i < b.len() && !is_blank(b[i]) && !is_brace(b[i]) {
+        while i < b.len() && class(i) == WORD {
             i += 1;
         }
         if words.is_empty() {
             if b[from..].starts_with(b"include") || out.len() + 1 > budget {
-                words.clear();
-                return false;
+                return None;
             }
             start = from;
             single = true;
@@ -482,13 +513,13 @@ pub(crate) fn plain_lines(
         }
         end = i;
         words.push(Word {
-            text: CompactString::from(content.get(from..i).unwrap_or_default()),
+            text: CompactString::from(rest.get(from..i).unwrap_or_default()),
             span: Span::new(file, line_no, from as u32 + 1, (i - from) as u32),
             quoted: false,
         });
     }
     flush(words, out, start, end, single);
-    true
+    Some(i)
 }
 
 /// Why [`split_escaped`] gave up.

@@ -397,7 +397,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next physical line straight into [`Line`]s when nothing but blanks and the
-    /// brace split applies to it (see [`lex::PLAIN`]) and the reader is in its plain state
+    /// brace split applies to it (see [`lex::plain_lines`]) and the reader is in its plain state
     /// (no generator, parameter, definition or brace rest under way, no include on the line,
     /// budget enough). `false`, with nothing consumed, sends the line the general way; both
     /// ways give the same lines, spans and budget.
@@ -427,27 +427,12 @@ impl<'a> Reader<'a> {
         let Some(rest) = file.text.get(cur.pos..) else {
             return false;
         };
-        let limit = rest.len().min(MAXBUF - 1);
-        // One scan finds the line's end and checks it is plain: it stops at the first byte
-        // that is not, which must be the newline (or carriage returns, then the newline).
-        let bytes = &rest.as_bytes()[..limit];
-        let Some(k) = bytes.iter().position(|&b| !lex::PLAIN[b as usize]) else {
-            return false;
-        };
-        let n = match bytes[k] {
-            b'\n' => k,
-            b'\r' => match bytes[k..].iter().position(|&b| b != b'\r') {
-                Some(m) if bytes[k + m] == b'\n' => k + m,
-                _ => return false,
-            },
-            _ => return false,
-        };
-        // A plain line is ASCII, so every byte offset below is a character boundary.
-        let content = &rest[..k];
         made.clear();
-        if !lex::plain_lines(content, cur.id, cur.line, self.budget, words, made) {
+        let Some(n) =
+            lex::plain_lines(rest, MAXBUF - 1, cur.id, cur.line, self.budget, words, made)
+        else {
             return false;
-        }
+        };
         cur.pos += n + 1;
         cur.line += 1;
         self.budget -= made.len();
