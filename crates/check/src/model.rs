@@ -373,12 +373,18 @@ impl Model {
         }
         for vs in &self.vss {
             let vsn = fmt_vs(&vs.cfg);
+            // ha_suspend without the address here: the checkers start deactivated.
+            let how = if vs.cfg.ha_suspend && !vs.address_present {
+                "Dea"
+            } else {
+                "A"
+            };
             // One line per checker that runs on a timer (FILE_CHECK follows its file instead).
             for rs in &vs.cfg.real_servers {
                 for c in &rs.checkers {
                     if c.kind() != CheckerKind::File {
                         out.push(Action::Log(format!(
-                            "Activating healthchecker for service {} for VS {vsn}",
+                            "{how}ctivating healthchecker for service {} for VS {vsn}",
                             Trio(rs.addr, vs.cfg.protocol)
                         )));
                     }
@@ -396,7 +402,18 @@ impl Model {
             .is_none_or(|v| !v.cfg.ha_suspend || v.address_present)
     }
 
-    /// Tell the model whether a virtual server's address is configured locally.
+    /// Before [`Model::start`]: whether an `ha_suspend` virtual server's address is on this host
+    /// at start (its checkers then start deactivated, as keepalived's start says). Silent.
+    pub fn set_address_initial(&mut self, vs: usize, present: bool) {
+        if let Some(v) = self.vss.get_mut(vs)
+            && v.cfg.ha_suspend
+        {
+            v.address_present = present;
+        }
+    }
+
+    /// Tell the model whether a virtual server's address is configured locally: keepalived's
+    /// "Activating" / "Suspending" line for each of its checkers (check_api.c).
     pub fn set_address_present(&mut self, vs: usize, present: bool) -> Vec<Action> {
         let mut out = Vec::new();
         if let Some(v) = self.vss.get_mut(vs)
@@ -406,11 +423,13 @@ impl Model {
             v.address_present = present;
             let vsn = fmt_vs(&v.cfg);
             for rs in &v.cfg.real_servers {
-                out.push(Action::Log(format!(
-                    "{}ctivating healthchecker for service {} for VS {vsn}",
-                    if present { "A" } else { "Dea" },
-                    Trio(rs.addr, v.cfg.protocol)
-                )));
+                for _ in &rs.checkers {
+                    out.push(Action::Log(format!(
+                        "{}ing healthchecker for service {} for VS {vsn}",
+                        if present { "Activat" } else { "Suspend" },
+                        Trio(rs.addr, v.cfg.protocol)
+                    )));
+                }
             }
         }
         out

@@ -182,8 +182,11 @@ pub fn run(
     let stats = Arc::new(Stats::new());
     let mut tasks = JoinSet::new();
     let log_detail = opts.log_detail;
-    let enabled: Arc<Vec<AtomicBool>> =
-        Arc::new(vss.iter().map(|_| AtomicBool::new(true)).collect());
+    let enabled: Arc<Vec<AtomicBool>> = Arc::new(
+        (0..vss.len())
+            .map(|vi| AtomicBool::new(model.checkers_enabled(vi)))
+            .collect(),
+    );
     for id in model.checker_ids() {
         let vs = &vss[id.vs];
         let rs = &vs.real_servers[id.rs];

@@ -149,10 +149,17 @@ impl Plan {
     }
 
     /// Starts the checkers; after a reload, surviving real servers carry on from `old`.
-    fn run(&self, old: Option<&Model>) -> Started {
+    /// `local`: this host's addresses when known, so that ha_suspend checkers whose virtual
+    /// address is absent start deactivated (keepalived's start says "Deactivating").
+    fn run(&self, old: Option<&Model>, local: Option<&HashSet<IpAddr>>) -> Started {
         let mut model = Model::new(self.vss.clone(), self.opts);
         if let Some(old) = old {
             model.inherit(old);
+        }
+        if let Some(local) = local {
+            for (vi, ip) in suspended(&self.vss) {
+                model.set_address_initial(vi, local.contains(&ip));
+            }
         }
         scheduler::run(model, self.sched.clone())
     }
@@ -207,11 +214,17 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
                 let ipvs = ipvs_present();
                 warn!("{}", ipvs_warning(ipvs));
                 let fifos = open_fifos(&fifos, &security);
-                let (running, actions, table, reports) = plan.run(None);
+                // ha_suspend: the addresses at start (the watch started later keeps them).
+                let local = if suspended(&plan.vss).is_empty() {
+                    None
+                } else {
+                    local_addresses().await
+                };
+                let (running, actions, table, reports) = plan.run(None, local.as_ref());
                 let mut side = Side {
                     me,
-                    local: HashSet::new(),
-                    known: false,
+                    known: local.is_some(),
+                    local: local.unwrap_or_default(),
                     watching: false,
                     ctx: Context {
                         security,
@@ -466,7 +479,8 @@ impl Side {
         plan: &Plan,
     ) -> (Running, mpsc::UnboundedReceiver<Report>) {
         let old = running.stop().await;
-        let (running, actions, table, reports) = plan.run(old.as_ref());
+        let local = self.known.then_some(&self.local);
+        let (running, actions, table, reports) = plan.run(old.as_ref(), local);
         let mut checkers = HashMap::new();
         for (vi, vs) in plan.vss.iter().enumerate() {
             let Some(ovi) = self
@@ -612,6 +626,22 @@ impl Side {
 }
 
 /// The virtual servers with `ha_suspend` and the address they wait for.
+/// This host's addresses, or `None` (logged) when netlink cannot say.
+async fn local_addresses() -> Option<HashSet<IpAddr>> {
+    use keepalived_sys::netlink::Netlink;
+    let listed = match Netlink::connect() {
+        Ok(nl) => nl.addrs(None).await,
+        Err(e) => Err(e),
+    };
+    match listed {
+        Ok(list) => Some(list.into_iter().map(|a| a.addr).collect()),
+        Err(e) => {
+            error!("ha_suspend: {e}; checkers start as if every address were present");
+            None
+        }
+    }
+}
+
 fn suspended(vss: &[VirtualServerConfig]) -> Vec<(usize, IpAddr)> {
     vss.iter()
         .enumerate()
