@@ -8,10 +8,10 @@
 //! the list): TCP_CHECK with and without alpha, HTTP_GET with status_code and with digest (a
 //! stopped server, a changed page), MISC_CHECK, FILE_CHECK, SMTP_CHECK (busybox nc), PING_CHECK;
 //! the same four again with log_all_failures; six whose real server never answers (first checks
-//! that fail, alpha or not); FILE_CHECK with a weight and misc_dynamic (weight changes). The
-//! script waits until the real servers are up, breaks every service, waits for each down after
-//! `retry` failures `delay_before_retry` apart, mends them, waits for each up, and stops the
-//! daemon with SIGTERM.
+//! that fail, alpha or not); FILE_CHECK with a weight and misc_dynamic (weight changes);
+//! ha_suspend (a virtual address that comes and goes). The script waits until the real servers
+//! are up, breaks every service, waits for each down after `retry` failures `delay_before_retry`
+//! apart, mends them, waits for each up, and stops the daemon with SIGTERM.
 //!
 //! Compared, per virtual server (the checkers' timings interleave differently from run to run):
 //! - the log lines about checks, real servers and quorum (every line naming a `[10.10.0.x]`
@@ -51,7 +51,7 @@ const GUEST: &str = include_str!("vm/checkers.sh");
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 
 /// The checker of each virtual server 8000 + N (index N), as configured by the guest script.
-const CHECKERS: [&str; 20] = [
+const CHECKERS: [&str; 21] = [
     "TCP_CHECK, no alpha",
     "TCP_CHECK",
     "HTTP_GET status_code",
@@ -72,6 +72,7 @@ const CHECKERS: [&str; 20] = [
     "PING_CHECK, log_all_failures",
     "FILE_CHECK weight 2",
     "MISC_CHECK misc_dynamic",
+    "TCP_CHECK, ha_suspend (VIP 10.10.0.200)",
 ];
 
 /// A line one daemon writes and the other does not, on purpose.

@@ -30,6 +30,8 @@
 # alpha; 10.10.0.8 to .13 are not on the guest): a first check that fails. 8014..8017 are
 # 8003, 8004, 8006 and 8007 with log_all_failures. 8018 (FILE_CHECK weight 2) and 8019
 # (MISC_CHECK misc_dynamic) change their real server's weight at the break and back at the mend.
+# 8020 (VIP 10.10.0.200, ha_suspend, TCP_CHECK) checks only from the break, when its virtual
+# address arrives, to the mend, when it leaves.
 # UDP_CHECK and DNS_CHECK are not covered: the guest has no UDP or DNS server.
 set -u
 X=/extra
@@ -45,7 +47,7 @@ ip link add dummy0 type dummy
 ip link set dummy0 up
 ip addr add 10.10.0.254/24 dev dummy0
 ip addr add $VIP/32 dev dummy0
-for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19; do ip addr add 10.10.0.$n/32 dev dummy0; done
+for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19 20; do ip addr add 10.10.0.$n/32 dev dummy0; done
 
 # --- servers
 mkdir -p $T/www2 $T/www3
@@ -81,11 +83,13 @@ cat "\$1" >>$T/fifo.log
 EOF
 chmod 755 $X/smtp.sh $X/misc.sh $X/dyn.sh $X/rec.sh $X/fifo.sh
 
-HTTPD0= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
+HTTPD0= HTTPD20= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
 # servers keep nothing of ours open: the VM's output ends when its last writer closes
 bg() { "$@" </dev/null >/dev/null 2>&1 & }
 servers_up() {   # first call: all of them; later: the ones servers_down stopped
   [ -n "$HTTPD0" ] || { bg httpd -f -p 10.10.0.0:8000 -h $T/www2; HTTPD0=$!; }
+  [ -n "$HTTPD20" ] || { bg httpd -f -p 10.10.0.20:8020 -h $T/www2; HTTPD20=$!; }
+  ip addr del 10.10.0.200/32 dev dummy0 2>/dev/null   # 8020's virtual address leaves
   bg httpd -f -p 10.10.0.1:8001 -h $T/www2; HTTPD1=$!
   bg httpd -f -p 10.10.0.2:8002 -h $T/www2; HTTPD2=$!
   [ -n "$HTTPD3" ] || { bg httpd -f -p 10.10.0.3:8003 -h $T/www3; HTTPD3=$!; }
@@ -99,7 +103,7 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   bg nc -ll -p 8016 -e $X/smtp.sh; SMTPD16=$!
   ip addr add 10.10.0.7/32 dev dummy0 2>/dev/null
   ip addr add 10.10.0.17/32 dev dummy0 2>/dev/null
-  for p in 8000 8001 8002 8003 8006 8014 8016; do
+  for p in 8000 8001 8002 8003 8006 8014 8016 8020; do
     i=0
     while ! ss -Hltn "sport = :$p" | grep -q LISTEN && [ $i -lt 100 ]; do
       sleep 0.05; i=$((i + 1))
@@ -116,6 +120,7 @@ servers_down() {   # 8000 keeps its server
   echo 12 >$T/dyn.val
   ip addr del 10.10.0.7/32 dev dummy0
   ip addr del 10.10.0.17/32 dev dummy0
+  ip addr add 10.10.0.200/32 dev dummy0   # 8020's virtual address arrives
 }
 
 conf() {
@@ -257,6 +262,24 @@ $L
             misc_dynamic
             misc_timeout 2
         }" ""
+  # ha_suspend: checks only while the virtual address is on the host (from the break to the mend)
+  cat <<EOF
+virtual_server 10.10.0.200 8020 {
+    delay_loop 1
+    ha_suspend
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 10.10.0.20 8020 {
+        weight 1
+        notify_up "$X/rec.sh up 20"
+        notify_down "$X/rec.sh down 20"
+        TCP_CHECK {
+$R
+        }
+    }
+}
+EOF
 }
 
 all_vs() {   # every toggled virtual server has at least $2 FIFO lines "VS ... $1"
@@ -311,11 +334,13 @@ run() {
   step up
   servers_down
   wait_for down "all_vs DOWN 1 && log_has 'Changing weight from 1 to 7 ' &&
-    log_has 'Changing weight from 1 to 10 '" 30
+    log_has 'Changing weight from 1 to 10 ' &&
+    log_has 'TCP connection to [10.10.0.20]:tcp:8020 success.'" 30
   step down
   servers_up
   wait_for up-again "all_vs UP 2 && log_has 'Changing weight from 7 to 1 ' &&
-    log_has 'Changing weight from 10 to 1 '" 30
+    log_has 'Changing weight from 10 to 1 ' &&
+    log_has 'Suspending healthchecker for service [10.10.0.20]:tcp:8020'" 30
   step up-again
   kill -TERM $kp
   wait $kp
@@ -331,9 +356,9 @@ run() {
   echo "### FIFO"
   cat $T/fifo.log 2>/dev/null
   echo "### END"
-  kill $HTTPD0 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
-  wait $HTTPD0 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
-  HTTPD0= HTTPD3= HTTPD14=
+  kill $HTTPD0 $HTTPD20 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  wait $HTTPD0 $HTTPD20 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  HTTPD0= HTTPD20= HTTPD3= HTTPD14=
 }
 
 mkdir -p $T
