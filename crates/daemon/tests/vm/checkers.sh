@@ -31,7 +31,8 @@
 # 8003, 8004, 8006 and 8007 with log_all_failures. 8018 (FILE_CHECK weight 2) and 8019
 # (MISC_CHECK misc_dynamic) change their real server's weight at the break and back at the mend.
 # 8020 (VIP 10.10.0.200, ha_suspend, TCP_CHECK) checks only from the break, when its virtual
-# address arrives, to the mend, when it leaves.
+# address arrives, to the mend, when it leaves. 8021 has a sorry server, quorum_up/quorum_down
+# scripts and omega; 8022's real server has inhibit_on_failure (weight 0 instead of removal).
 # UDP_CHECK and DNS_CHECK are not covered: the guest has no UDP or DNS server.
 set -u
 X=/extra
@@ -47,7 +48,7 @@ ip link add dummy0 type dummy
 ip link set dummy0 up
 ip addr add 10.10.0.254/24 dev dummy0
 ip addr add $VIP/32 dev dummy0
-for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19 20; do ip addr add 10.10.0.$n/32 dev dummy0; done
+for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19 20 21 22; do ip addr add 10.10.0.$n/32 dev dummy0; done
 
 # --- servers
 mkdir -p $T/www2 $T/www3
@@ -83,7 +84,7 @@ cat "\$1" >>$T/fifo.log
 EOF
 chmod 755 $X/smtp.sh $X/misc.sh $X/dyn.sh $X/rec.sh $X/fifo.sh
 
-HTTPD0= HTTPD20= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
+HTTPD0= HTTPD20= HTTPD21= HTTPD22= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
 # servers keep nothing of ours open: the VM's output ends when its last writer closes
 bg() { "$@" </dev/null >/dev/null 2>&1 & }
 servers_up() {   # first call: all of them; later: the ones servers_down stopped
@@ -92,6 +93,8 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   ip addr del 10.10.0.200/32 dev dummy0 2>/dev/null   # 8020's virtual address leaves
   bg httpd -f -p 10.10.0.1:8001 -h $T/www2; HTTPD1=$!
   bg httpd -f -p 10.10.0.2:8002 -h $T/www2; HTTPD2=$!
+  bg httpd -f -p 10.10.0.21:8021 -h $T/www2; HTTPD21=$!
+  bg httpd -f -p 10.10.0.22:8022 -h $T/www2; HTTPD22=$!
   [ -n "$HTTPD3" ] || { bg httpd -f -p 10.10.0.3:8003 -h $T/www3; HTTPD3=$!; }
   [ -n "$HTTPD14" ] || { bg httpd -f -p 10.10.0.14:8014 -h $T/www3; HTTPD14=$!; }
   echo "digest of this page" >$T/www3/index.html
@@ -103,7 +106,7 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   bg nc -ll -p 8016 -e $X/smtp.sh; SMTPD16=$!
   ip addr add 10.10.0.7/32 dev dummy0 2>/dev/null
   ip addr add 10.10.0.17/32 dev dummy0 2>/dev/null
-  for p in 8000 8001 8002 8003 8006 8014 8016 8020; do
+  for p in 8000 8001 8002 8003 8006 8014 8016 8020 8021 8022; do
     i=0
     while ! ss -Hltn "sport = :$p" | grep -q LISTEN && [ $i -lt 100 ]; do
       sleep 0.05; i=$((i + 1))
@@ -111,8 +114,8 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   done
 }
 servers_down() {   # 8000 keeps its server
-  kill $HTTPD1 $HTTPD2 $SMTPD $SMTPD16
-  wait $HTTPD1 $HTTPD2 $SMTPD $SMTPD16 2>/dev/null
+  kill $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16
+  wait $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16 2>/dev/null
   echo "this page has changed" >$T/www3/index.html
   rm -f $T/misc.up
   echo 1 >$T/file.val
@@ -280,10 +283,21 @@ $R
     }
 }
 EOF
+  # a sorry server, quorum scripts and omega; then inhibit_on_failure
+  vs 8021 21 "        TCP_CHECK {
+$R
+        }" "    sorry_server 10.10.0.0 8021
+    quorum_up \"$X/rec.sh qup 21\"
+    quorum_down \"$X/rec.sh qdown 21\"
+    omega"
+  vs 8022 22 "        TCP_CHECK {
+$R
+        }
+        inhibit_on_failure" ""
 }
 
 all_vs() {   # every toggled virtual server has at least $2 FIFO lines "VS ... $1"
-  for p in 8001 8002 8003 8004 8005 8006 8007 8014 8015 8016 8017; do
+  for p in 8001 8002 8003 8004 8005 8006 8007 8014 8015 8016 8017 8021 8022; do
     c=$(grep -c "^VS \[$VIP\]:tcp:$p $1\$" $T/fifo.log 2>/dev/null)
     [ "${c:-0}" -ge "$2" ] || return 1
   done
@@ -294,6 +308,15 @@ vs_has() {   # the FIFO has a line "VS [VIP]:tcp:$1 $2"
 log_has() {   # the daemon's log has $1 at least once
   grep -qF "$1" $T/log 2>/dev/null
 }
+settle() {   # until the notify calls stop coming for 0.5 s (the scripts run asynchronously)
+  last=x i=0
+  while [ $i -lt 40 ]; do
+    cur=$(wc -l <$T/calls 2>/dev/null || echo 0)
+    [ "$cur" = "$last" ] && return
+    last=$cur i=$((i + 1))
+    sleep 0.5
+  done
+}
 wait_for() {   # what, shell condition, limit in seconds
   t0=$(now_ms) st=timeout
   end=$((t0 + $3 * 1000))
@@ -302,6 +325,7 @@ wait_for() {   # what, shell condition, limit in seconds
     sleep 0.1
   done
   echo "### WAITED $1 $st $(($(now_ms) - t0))"
+  settle
 }
 step() {   # the kernel's table; for keepalived-rs, which does not program IPVS yet, also the
            # table it computed (SIGUSR1 dump) while it runs
@@ -342,10 +366,11 @@ run() {
     log_has 'Changing weight from 10 to 1 ' &&
     log_has 'Suspending healthchecker for service [10.10.0.20]:tcp:8020'" 30
   step up-again
+  echo "--- SIGTERM" >>$T/fifo.log   # what the FIFO gets from here is the shutdown's
   kill -TERM $kp
   wait $kp
   st=$?
-  sleep 0.5   # notify scripts of the shutdown
+  settle   # notify scripts of the shutdown
   step stopped
   echo "### EXIT $st"
   echo "### ELAPSED $(($(now_ms) - started))"
@@ -356,8 +381,8 @@ run() {
   echo "### FIFO"
   cat $T/fifo.log 2>/dev/null
   echo "### END"
-  kill $HTTPD0 $HTTPD20 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
-  wait $HTTPD0 $HTTPD20 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  kill $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  wait $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
   HTTPD0= HTTPD20= HTTPD3= HTTPD14=
 }
 
