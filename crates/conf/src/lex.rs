@@ -455,11 +455,12 @@ pub(crate) fn plain_lines(
             return;
         }
         let text = rest.get(start..end).unwrap_or_default();
+        // An exactly sized vector, filled by one copy; the scratch keeps its room.
+        let mut exact = Vec::with_capacity(words.len());
+        exact.append(words);
         out.push(Line {
             raw: Raw::plain(text, single),
-            // An exactly sized copy; the scratch vector keeps its room for the next line.
-            #[allow(clippy::drain_collect)]
-            words: words.drain(..).collect(),
+            words: exact,
             brace: None,
         });
     };

@@ -342,11 +342,23 @@ impl Builder {
                 )
                 .help("add the missing `}`"),
             );
-            b.nodes = self.kids.drain(start..).collect();
+            b.nodes = self.children_from(start);
             n.block = Some(b);
             self.place(n);
         }
         self.top
+    }
+
+    /// The children waiting in `kids` from `start` on, moved out by one copy into an exactly
+    /// sized vector (`kids` keeps its room).
+    fn children_from(&mut self, start: usize) -> Vec<Node> {
+        if start == 0 {
+            let mut all = Vec::with_capacity(self.kids.len());
+            all.append(&mut self.kids);
+            all
+        } else {
+            self.kids.split_off(start)
+        }
     }
 
     /// Adds a finished node to the innermost open block, or to the top level.
@@ -432,7 +444,7 @@ impl Builder {
                 match self.stack.pop() {
                     Some((mut n, mut b, start)) => {
                         b.close = Some(span);
-                        b.nodes = self.kids.drain(start..).collect();
+                        b.nodes = self.children_from(start);
                         n.block = Some(b);
                         self.place(n);
                     }
