@@ -27,7 +27,9 @@
 #       DURATION=60 (CPU/RSS window, s), WARMUP=10 (s after both daemons run, before the window)
 #       INSTANCES=1000, PROBE_MS=1, OUTAGE_ADVERTS="1 0.1 0.01", CPU_ADVERTS="1 0.1",
 #       PARTS="outage cpu", DAEMONS="k rs", CAPTURE= (1: tcpdump ARP+VRRP at the client),
-#       SMAPS= (1: save /proc/<pid>/smaps of every daemon at the end of each CPU window),
+#       SMAPS= (1: save /proc/<pid>/smaps and smaps_rollup of every daemon at the end of each CPU
+#       window), PERF= (1: `perf record -g` both daemons' processes over each CPU window, into
+#       OUT/perf-*.data; perf's own cost inflates the CPU figures of such a run: profile only),
 #       UDP_RT=20 (SCHED_FIFO priority of the measuring tools once started; 0: none),
 #       OUT=/tmp/vrrp-bench-<time> (raw samples, probe JSON, daemon logs, table.md)
 # The defaults take about 35 minutes (outage part ~10, CPU part ~25). Results: docs/BENCHMARKS.md.
@@ -323,7 +325,15 @@ cpu_sample() {
     r1a=$(rss_kb $p1)
     r2a=$(rss_kb $p2)
     t0=$(date +%s.%N)
+    local perfs=()
+    if [ -n "${PERF:-}" ]; then
+        perf record -q -F 499 -g -p "$(echo $p1 | tr ' ' ,)" -o "$OUT/perf-$dm-$adv-$rep-master.data" -- sleep "$DURATION" >/dev/null 2>&1 &
+        perfs+=($!)
+        perf record -q -F 499 -g -p "$(echo $p2 | tr ' ' ,)" -o "$OUT/perf-$dm-$adv-$rep-backup.data" -- sleep "$DURATION" >/dev/null 2>&1 &
+        perfs+=($!)
+    fi
     sleep "$DURATION"
+    [ ${#perfs[@]} -gt 0 ] && wait "${perfs[@]}"
     c1b=$(ticks $p1)
     c2b=$(ticks $p2)
     t1=$(date +%s.%N)
@@ -333,6 +343,8 @@ cpu_sample() {
         local pid
         for pid in $p1; do cat "/proc/$pid/smaps" >"$OUT/smaps-$dm-$adv-$rep-master-$pid" 2>/dev/null; done
         for pid in $p2; do cat "/proc/$pid/smaps" >"$OUT/smaps-$dm-$adv-$rep-backup-$pid" 2>/dev/null; done
+        for pid in $p1; do cat "/proc/$pid/smaps_rollup" >"$OUT/rollup-$dm-$adv-$rep-master-$pid" 2>/dev/null; done
+        for pid in $p2; do cat "/proc/$pid/smaps_rollup" >"$OUT/rollup-$dm-$adv-$rep-backup-$pid" 2>/dev/null; done
     fi
     v1=$(vip_count "$NS_R1")
     v2=$(vip_count "$NS_R2")

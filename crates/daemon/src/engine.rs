@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use keepalived_sys::alarm::Alarm;
-use keepalived_vrrp::packet::{Family, Packet, peek_vrid};
+use keepalived_vrrp::packet::{Family, Frame, Packet, peek_vrid};
 use keepalived_vrrp::{
-    Action, Event, Instance, InstanceConfig, Notify, Router, State, SyncGroupConfig, Time,
+    Action, Event, Instance, InstanceConfig, Notify, Output, Router, State, SyncGroupConfig, Time,
     TrackerStatus,
 };
 use tokio::sync::mpsc;
@@ -29,6 +30,15 @@ pub struct InstanceSpec {
     pub vip_lines: Vec<String>,
     /// track_interface: (index in `cfg.trackers`, interface name).
     pub tracked_links: Vec<(usize, String)>,
+}
+
+/// The parts of an [`InstanceSpec`] the loop keeps once the router has the configuration and
+/// the notifier the scripts.
+#[derive(Debug)]
+struct SpecRest {
+    interface: String,
+    vip_lines: Vec<String>,
+    tracked_links: Vec<(usize, String)>,
 }
 
 /// A `vrrp_sync_group` with its notifies.
@@ -71,7 +81,44 @@ pub trait Shell {
     async fn apply(&mut self, instance: usize, action: &Action) -> crate::Result<()>;
     /// After the last instance stopped: release what is shared (the firewall table).
     async fn finish(&mut self) {}
+    /// Sends several adverts, `(instance, dst, bytes)` each, in order; returns the index in
+    /// `items` and the error of each one that failed.
+    async fn send_batch(&mut self, items: &[(usize, IpAddr, &[u8])]) -> Vec<(usize, crate::Error)> {
+        let mut failed = Vec::new();
+        for (k, (i, dst, bytes)) in items.iter().enumerate() {
+            if let Err(e) = self.send(*i, *dst, bytes).await {
+                failed.push((k, e));
+            }
+        }
+        failed
+    }
+    /// The packet sources [`Shell::poll_packets`] reads: (interface, family) of each.
+    fn sources(&self) -> Vec<(String, Family)> {
+        Vec::new()
+    }
+    /// Ready once some source had packets: each was handed to `f` with its source's index.
+    fn poll_packets(
+        &mut self,
+        _cx: &mut Context<'_>,
+        _f: &mut dyn FnMut(usize, Frame<'_>),
+    ) -> Poll<()> {
+        Poll::Pending
+    }
+    /// Reads what every source holds without waiting (before timers fire, so an advert that
+    /// came in the meantime counts), then lets the sources report again or keeps them quiet
+    /// until [`Shell::next_wake`]. `now` on CLOCK_MONOTONIC.
+    fn drain(&mut self, _now: Duration, _f: &mut dyn FnMut(usize, Frame<'_>)) {}
+    /// When the shell wants [`Shell::drain`] called next (CLOCK_MONOTONIC).
+    fn next_wake(&self) -> Option<Duration> {
+        None
+    }
+    /// No instance changed state for [`SETTLE`]: a moment to hand back what start-up or the
+    /// transitions used and the steady loop does not.
+    fn settled(&mut self) {}
 }
+
+/// How long after the last state change [`Shell::settled`] is called.
+pub const SETTLE: Duration = Duration::from_secs(5);
 
 /// The loop's clock: `Time` counts microseconds since the loop started, on CLOCK_MONOTONIC, the
 /// clock the [`Alarm`] is armed on.
@@ -129,16 +176,73 @@ impl Wake {
     }
 }
 
+/// True when `s` runs nothing and mails nothing (what the notifier assumes for a name it
+/// has no scripts for).
+fn no_scripts(s: &Scripts) -> bool {
+    let Scripts {
+        master,
+        backup,
+        fault,
+        stop,
+        generic,
+        smtp_alert,
+        run_as,
+    } = s;
+    master.is_none()
+        && backup.is_none()
+        && fault.is_none()
+        && stop.is_none()
+        && generic.is_none()
+        && !smtp_alert
+        && run_as.is_empty()
+}
+
+/// What woke the loop.
+enum Turn {
+    Control(Option<Control>),
+    Input(Option<Input>),
+    Packets,
+    Wake,
+}
+
+/// One packet from source `k` of the shell, to the instances of its VRID there.
+fn on_frame(
+    router: &mut Router,
+    by_source: &[Vec<Vec<usize>>],
+    now: Time,
+    k: usize,
+    frame: Frame<'_>,
+    outs: &mut Vec<Output>,
+) {
+    let Some(vrid) = peek_vrid(frame) else {
+        return;
+    };
+    let Some(targets) = by_source.get(k).and_then(|t| t.get(usize::from(vrid))) else {
+        return;
+    };
+    for &i in targets {
+        let o = router.handle_frame(now, i, frame);
+        if !o.is_empty() {
+            outs.extend(o);
+        }
+    }
+}
+
 /// The running daemon: router, shell, notifier.
 pub struct Engine<S: Shell> {
     router: Router,
-    specs: Vec<InstanceSpec>,
+    /// What the loop keeps of each [`InstanceSpec`] besides the router's configuration.
+    specs: Vec<SpecRest>,
     groups: Vec<GroupSpec>,
     by_vrid: HashMap<(Arc<str>, Family, u8), Vec<usize>>,
+    /// Per source of [`Shell::sources`], per VRID: the instances a packet goes to.
+    by_source: Vec<Vec<Vec<usize>>>,
     shell: S,
     notifier: Notifier,
     clock: Clock,
     dropped: Option<Arc<Dropped>>,
+    /// [`Shell::settled`] is due then (CLOCK_MONOTONIC), [`SETTLE`] after the last state change.
+    settle_at: Option<Duration>,
 }
 
 fn notify_state(s: State) -> Option<NotifyState> {
@@ -163,40 +267,81 @@ fn state_number(s: State) -> u8 {
 }
 
 impl<S: Shell> Engine<S> {
-    pub fn new(plan: Plan, shell: S, mut notifier: Notifier) -> Self {
+    pub fn new(mut plan: Plan, shell: S, mut notifier: Notifier) -> Self {
+        let sources = shell.sources();
+        // Packets come through the shell's sources (by_source), or as Input::Packet (by_vrid).
         let mut by_vrid: HashMap<(Arc<str>, Family, u8), Vec<usize>> = HashMap::new();
-        for (i, s) in plan.instances.iter().enumerate() {
-            by_vrid
-                .entry((
-                    Arc::from(s.interface.as_str()),
-                    Family::of(&s.cfg.src),
-                    s.cfg.vrid,
-                ))
-                .or_default()
-                .push(i);
-            notifier.set_scripts(&s.cfg.name, s.scripts.clone());
+        if sources.is_empty() {
+            for (i, s) in plan.instances.iter().enumerate() {
+                by_vrid
+                    .entry((
+                        Arc::from(s.interface.as_str()),
+                        Family::of(&s.cfg.src),
+                        s.cfg.vrid,
+                    ))
+                    .or_default()
+                    .push(i);
+            }
         }
-        for g in &plan.groups {
-            notifier.set_scripts(&g.cfg.name, g.scripts.clone());
+        let by_source = sources
+            .iter()
+            .map(|(ifname, family)| {
+                let mut t = vec![Vec::new(); 256];
+                for (i, s) in plan.instances.iter().enumerate() {
+                    if s.interface == *ifname && Family::of(&s.cfg.src) == *family {
+                        t[usize::from(s.cfg.vrid)].push(i);
+                    }
+                }
+                t
+            })
+            .collect();
+        // One copy of each instance's configuration (the router's) and of its scripts (the
+        // notifier's, only when there are any: a missing entry means none): with 1,000
+        // instances the copies were a third of the heap.
+        for s in plan.instances.iter_mut() {
+            if !no_scripts(&s.scripts) {
+                notifier.set_scripts(&s.cfg.name, std::mem::take(&mut s.scripts));
+            }
+        }
+        for g in plan.groups.iter_mut() {
+            if !no_scripts(&g.scripts) {
+                notifier.set_scripts(&g.cfg.name, std::mem::take(&mut g.scripts));
+            }
         }
         let instances = plan
             .instances
-            .iter()
-            .map(|s| Instance::new(s.cfg.clone()))
+            .iter_mut()
+            .map(|s| {
+                let placeholder = InstanceConfig::new(String::new(), s.cfg.vrid, s.cfg.src);
+                Instance::new(std::mem::replace(&mut s.cfg, placeholder))
+            })
             .collect();
         let router = Router::new(
             instances,
             plan.groups.iter().map(|g| g.cfg.clone()).collect(),
         );
+        let mut specs: Vec<SpecRest> = plan
+            .instances
+            .into_iter()
+            .map(|s| SpecRest {
+                interface: s.interface,
+                vip_lines: s.vip_lines,
+                tracked_links: s.tracked_links,
+            })
+            .collect();
+        // The collect reuses the plan's allocation, sized for whole InstanceSpecs.
+        specs.shrink_to_fit();
         Self {
             router,
-            specs: plan.instances,
+            specs,
             groups: plan.groups,
             by_vrid,
+            by_source,
             shell,
             notifier,
             clock: Clock::start(),
             dropped: None,
+            settle_at: None,
         }
     }
 
@@ -225,28 +370,79 @@ impl<S: Shell> Engine<S> {
         self.execute(outs).await;
         tracing::info!("Startup complete");
         let mut wake = Wake::new();
+        let mut outs: Vec<Output> = Vec::new();
+        self.settle_at = Some(keepalived_sys::alarm::monotonic() + SETTLE);
         loop {
-            let deadline = self.router.next_deadline().map(|t| self.clock.monotonic(t));
-            let sleep = async {
-                match deadline {
-                    Some(d) => wake.until(d).await,
-                    None => std::future::pending().await,
+            let deadline = [
+                self.router.next_deadline().map(|t| self.clock.monotonic(t)),
+                self.shell.next_wake(),
+                self.settle_at,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            let turn = {
+                let Engine {
+                    router,
+                    shell,
+                    by_source,
+                    clock,
+                    ..
+                } = self;
+                let outs = &mut outs;
+                let packets = std::future::poll_fn(|cx| {
+                    let mut now = None;
+                    shell.poll_packets(cx, &mut |k, frame| {
+                        let now = *now.get_or_insert_with(|| clock.now());
+                        on_frame(router, by_source, now, k, frame, outs);
+                    })
+                });
+                let sleep = async {
+                    match deadline {
+                        Some(d) => wake.until(d).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    c = controls.recv() => Turn::Control(c),
+                    input = inputs.recv() => Turn::Input(input),
+                    _ = packets => Turn::Packets,
+                    _ = sleep => Turn::Wake,
                 }
             };
-            tokio::select! {
-                biased;
-                c = controls.recv() => match c {
-                    Some(Control::Stop) | None => break,
-                    Some(c) => self.control(c),
-                },
-                input = inputs.recv() => match input {
-                    Some(i) => self.input(i).await,
-                    None => break,
-                },
-                _ = sleep => {
-                    let outs = self.router.timer(self.clock.now());
-                    self.execute(outs).await;
+            match turn {
+                Turn::Control(Some(Control::Stop) | None) => break,
+                Turn::Control(Some(c)) => self.control(c),
+                Turn::Input(Some(i)) => self.input(i).await,
+                Turn::Input(None) => break,
+                Turn::Packets => {}
+                Turn::Wake => {
+                    // Adverts that came while the sockets were quiet count before any timer.
+                    let Engine {
+                        router,
+                        shell,
+                        by_source,
+                        clock,
+                        ..
+                    } = self;
+                    let now = clock.now();
+                    shell.drain(clock.monotonic(now), &mut |k, frame| {
+                        on_frame(router, by_source, now, k, frame, &mut outs);
+                    });
+                    outs.extend(self.router.timer(self.clock.now()));
+                    if self
+                        .settle_at
+                        .is_some_and(|t| t <= keepalived_sys::alarm::monotonic())
+                    {
+                        self.settle_at = None;
+                        self.shell.settled();
+                    }
                 }
+            }
+            if !outs.is_empty() {
+                let o = std::mem::take(&mut outs);
+                self.execute(o).await;
             }
         }
         self.stop().await;
@@ -319,15 +515,31 @@ impl<S: Shell> Engine<S> {
         }
     }
 
+    /// Adverts queued by [`Engine::execute`] go out together (one `sendmmsg` per socket).
+    async fn flush_sends(&mut self, sends: &mut Vec<(usize, IpAddr, &[u8])>) {
+        if sends.is_empty() {
+            return;
+        }
+        for (k, e) in self.shell.send_batch(sends).await {
+            if let Some((i, dst, _)) = sends.get(k) {
+                tracing::warn!("({}) sending advert to {dst}: {e}", self.name(*i));
+            }
+        }
+        sends.clear();
+    }
+
     async fn execute(&mut self, outs: Vec<keepalived_vrrp::Output>) {
-        for o in outs {
+        let mut sends: Vec<(usize, IpAddr, &[u8])> = Vec::new();
+        for o in &outs {
             let i = o.instance;
+            if let Action::Send { dst, bytes, .. } = &o.action {
+                sends.push((i, *dst, bytes));
+                continue;
+            }
+            // Whatever follows an advert (VIPs, GARPs) happens after it is on the wire.
+            self.flush_sends(&mut sends).await;
             match &o.action {
-                Action::Send { dst, bytes, .. } => {
-                    if let Err(e) = self.shell.send(i, *dst, bytes).await {
-                        tracing::warn!("({}) sending advert to {dst}: {e}", self.name(i));
-                    }
-                }
+                Action::Send { .. } => {}
                 Action::Notify(Notify::State(s)) => self.state_change(i, *s),
                 Action::Notify(Notify::Priority(p)) => {
                     tracing::info!("({}) Changing effective priority to {p}", self.name(i));
@@ -346,22 +558,26 @@ impl<S: Shell> Engine<S> {
                     }
                 }
                 other => {
+                    if matches!(other, Action::Garp { .. }) {
+                        // A GARP burst (garp_master_delay after a takeover) also runs code
+                        // the steady loop does not: settle after it, not before.
+                        self.settle_at = Some(keepalived_sys::alarm::monotonic() + SETTLE);
+                    }
                     if let Err(e) = self.shell.apply(i, other).await {
                         tracing::error!("({}) {e}", self.name(i));
                     }
                 }
             }
         }
+        self.flush_sends(&mut sends).await;
     }
 
     fn name(&self, i: usize) -> &str {
-        self.specs
-            .get(i)
-            .map(|s| s.cfg.name.as_str())
-            .unwrap_or("?")
+        self.router.instance(i).map(|s| s.name()).unwrap_or("?")
     }
 
     fn state_change(&mut self, i: usize, s: State) {
+        self.settle_at = Some(keepalived_sys::alarm::monotonic() + SETTLE);
         let Some(inst) = self.router.instance(i) else {
             return;
         };

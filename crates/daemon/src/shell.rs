@@ -1,17 +1,19 @@
 //! The loop's Linux side, all through keepalived-sys: VRRP sockets and their readers, VIPs, routes
 //! and rules over rtnetlink (with lifetimes the master refreshes), GARP/NA, and the vrrp_strict firewall.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use keepalived_sys::frame::{LinkSender, garp_frame, ipv6_router, na_frame};
-use keepalived_sys::netlink::{AddrSpec, Netlink, RouteSpec, RuleSpec};
+use keepalived_sys::netlink::{AddrRenewer, AddrSpec, Netlink, RouteSpec, RuleSpec};
 use keepalived_sys::nft::Firewall;
-use keepalived_sys::socket::{PROTO_AH, PROTO_VRRP, SocketSpec, Sockets, VrrpSocket};
+use keepalived_sys::socket::{
+    PROTO_AH, PROTO_VRRP, RecvBatch, RxSet, SocketSpec, Sockets, VrrpSocket,
+};
 use keepalived_vrrp::Action;
-use keepalived_vrrp::packet::{AuthConfig, Packet};
+use keepalived_vrrp::packet::{AuthConfig, Family, Frame};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
@@ -113,8 +115,9 @@ pub struct InstanceIo {
     pub ifindex: u32,
     pub src: IpAddr,
     pub socket: Arc<VrrpSocket>,
-    pub vips: Vec<AddrSpec>,
-    pub excluded: Vec<AddrSpec>,
+    /// Shared with the lifetime renewals while master.
+    pub vips: Arc<[AddrSpec]>,
+    pub excluded: Arc<[AddrSpec]>,
     pub routes: Vec<RouteSpec>,
     pub rules: Vec<RuleSpec>,
     /// vrrp_strict without `accept`: traffic to the VIPs is dropped while we hold them.
@@ -179,6 +182,14 @@ type LinkOut = (Arc<LinkSender>, [u8; 6], String);
 pub struct LinuxShell {
     nl: Netlink,
     instances: Vec<InstanceIo>,
+    /// The sockets' receiving side; `None` in a shell without sockets.
+    rx: Option<RxSet>,
+    /// Per socket of `rx`: quiet (not reporting) until then, read by [`Shell::drain`].
+    held: Vec<Option<Duration>>,
+    /// How long a socket that just had datagrams stays quiet before it is read again.
+    hold: Duration,
+    batch: RecvBatch,
+    ready: Vec<usize>,
     /// AF_PACKET senders and MACs per ifindex, opened on the first GARP there.
     links: HashMap<u32, Option<LinkOut>>,
     system: Interfaces,
@@ -190,8 +201,9 @@ pub struct LinuxShell {
     paced: HashMap<usize, AbortHandle>,
     /// VIP valid lifetime (whole seconds, as the kernel counts them); None: permanent VIPs.
     vip_lifetime: Option<u32>,
-    /// Refreshers keeping each master's VIP lifetimes from running out, per (instance, excluded).
-    refresh: HashMap<(usize, bool), AbortHandle>,
+    /// The masters' VIPs whose lifetimes one task renews in batches (started on first use).
+    renewals: Arc<Mutex<Renewals>>,
+    renewer: Option<AbortHandle>,
     firewall: Option<Firewall>,
     /// static_ipaddress/routes/rules, resolved.
     statics: (Vec<AddrSpec>, Vec<RouteSpec>, Vec<RuleSpec>),
@@ -205,9 +217,8 @@ impl LinuxShell {
         read: &[InstanceSetup],
         system: &Interfaces,
         strict_firewall: bool,
-        tx: mpsc::Sender<Input>,
     ) -> Result<Self> {
-        let mut sockets = Sockets::default();
+        let mut sockets = Sockets::batched();
         let mut readers: Vec<Arc<VrrpSocket>> = Vec::new();
         let mut instances = Vec::new();
         for i in read {
@@ -242,12 +253,14 @@ impl LinuxShell {
                     .vips
                     .iter()
                     .map(|v| addr_spec(system, v, ifindex))
-                    .collect::<Result<_>>()?,
+                    .collect::<Result<Vec<_>>>()?
+                    .into(),
                 excluded: i
                     .excluded
                     .iter()
                     .map(|v| addr_spec(system, v, ifindex))
-                    .collect::<Result<_>>()?,
+                    .collect::<Result<Vec<_>>>()?
+                    .into(),
                 routes: i
                     .routes
                     .iter()
@@ -257,9 +270,12 @@ impl LinuxShell {
                 drop_traffic: strict_firewall && i.cfg.strict && !i.accept,
             });
         }
-        for s in readers {
-            tokio::spawn(read_loop(s, tx.clone()));
-        }
+        let held = vec![None; readers.len()];
+        let rx = if readers.is_empty() {
+            None
+        } else {
+            Some(RxSet::new(readers).map_err(sys)?)
+        };
         let firewall = instances
             .iter()
             .any(|i| i.drop_traffic)
@@ -267,6 +283,11 @@ impl LinuxShell {
         Ok(Self {
             nl,
             instances,
+            rx,
+            held,
+            hold: Duration::ZERO,
+            batch: RecvBatch::new(),
+            ready: Vec::new(),
             links: HashMap::new(),
             system: system.clone(),
             garp_interval: Duration::ZERO,
@@ -274,7 +295,8 @@ impl LinuxShell {
             garp_groups: HashMap::new(),
             paced: HashMap::new(),
             vip_lifetime: None,
-            refresh: HashMap::new(),
+            renewals: Arc::default(),
+            renewer: None,
             firewall,
             statics: Default::default(),
         })
@@ -328,8 +350,85 @@ impl LinuxShell {
     /// VIPs get a valid lifetime of `secs` that a refresher renews 2 s before it ends while this
     /// process is master: a SIGKILLed or hung daemon's VIPs leave by themselves.
     pub fn with_vip_lifetime(mut self, secs: u32) -> Self {
-        self.vip_lifetime = Some(secs.max(2));
+        let secs = secs.max(2);
+        self.vip_lifetime = Some(secs);
+        let with = |list: &Arc<[AddrSpec]>| -> Arc<[AddrSpec]> {
+            list.iter()
+                .cloned()
+                .map(|mut a| {
+                    a.valid_lft = Some(secs);
+                    a
+                })
+                .collect()
+        };
+        for i in &mut self.instances {
+            i.vips = with(&i.vips);
+            i.excluded = with(&i.excluded);
+        }
         self
+    }
+
+    /// A socket that had datagrams stays quiet for `hold` before it is read again, so that
+    /// datagrams arriving together are read together instead of each waking the process. An
+    /// advert is then handled up to `hold` late; timers never fire before every socket was read.
+    pub fn with_rx_hold(mut self, hold: Duration) -> Self {
+        self.hold = hold;
+        self
+    }
+
+    /// Reads socket `k` of `rx` until it is empty (or 4 batches), handing each datagram to `f`;
+    /// true if there was any.
+    fn read_socket(&mut self, k: usize, f: &mut dyn FnMut(usize, Frame<'_>)) -> bool {
+        let Some(sock) = self.rx.as_ref().and_then(|r| r.socket(k)).cloned() else {
+            return false;
+        };
+        let ipv6 = sock.spec().ipv6;
+        let mut any = false;
+        for _ in 0..4 {
+            let n = match sock.recv_batch(&mut self.batch) {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::debug!("receive on {}: {e}", sock.spec().ifname);
+                    break;
+                }
+            };
+            any |= n > 0;
+            for j in 0..self.batch.len() {
+                let Some((d, bytes)) = self.batch.get(j) else {
+                    continue;
+                };
+                let frame = match (ipv6, d.src, d.dst) {
+                    (true, IpAddr::V6(src), IpAddr::V6(dst)) => Frame::Ipv6 {
+                        payload: bytes,
+                        src,
+                        dst,
+                        hop_limit: (d.ttl != 0).then_some(d.ttl),
+                    },
+                    (false, _, _) => Frame::Ipv4(bytes),
+                    _ => continue,
+                };
+                f(k, frame);
+            }
+            if n < keepalived_sys::socket::RECV_BATCH {
+                break;
+            }
+        }
+        any
+    }
+
+    /// After reading socket `k` at `now`: quiet for `hold` if it had datagrams, else (or
+    /// without a hold) it reports again.
+    fn settle(&mut self, k: usize, now: Duration, had: bool) {
+        if had && !self.hold.is_zero() {
+            self.held[k] = Some(now + self.hold);
+            return;
+        }
+        self.held[k] = None;
+        if let Some(rx) = self.rx.as_mut()
+            && let Err(e) = rx.rearm(k)
+        {
+            tracing::warn!("{e}");
+        }
     }
 
     /// garp_group blocks: per interface, the delay between two GARPs / NAs sent there.
@@ -368,7 +467,7 @@ impl LinuxShell {
         }
         // Kernels before 5.18 drop the IFA_PROTO tag: remove configured VIPs by address too.
         for i in &self.instances {
-            for v in i.vips.iter().chain(&i.excluded) {
+            for v in i.vips.iter().chain(i.excluded.iter()) {
                 let _ = self.nl.del_addr(v).await;
             }
         }
@@ -388,65 +487,46 @@ impl LinuxShell {
         Ok(())
     }
 
-    fn addr_specs(&self, instance: usize, excluded: bool) -> Vec<AddrSpec> {
+    /// An instance's VIPs or excluded VIPs, with the valid lifetime when there is one.
+    fn addr_specs(&self, instance: usize, excluded: bool) -> Arc<[AddrSpec]> {
         let Some(i) = self.instances.get(instance) else {
-            return vec![];
+            return Arc::from([]);
         };
-        let list = if excluded { &i.excluded } else { &i.vips };
-        list.iter()
-            .cloned()
-            .map(|mut a| {
-                a.valid_lft = self.vip_lifetime;
-                a
-            })
-            .collect()
+        if excluded {
+            i.excluded.clone()
+        } else {
+            i.vips.clone()
+        }
     }
 
     async fn add_addrs(&mut self, instance: usize, excluded: bool) -> Result<()> {
         let specs = self.addr_specs(instance, excluded);
         let mut first_err = None;
-        for a in &specs {
+        for a in specs.iter() {
             if let Err(e) = self.nl.add_addr(a, true).await {
                 first_err.get_or_insert(sys(e));
             }
         }
-        if self.vip_lifetime.is_some() && !specs.is_empty() {
-            let nl = self.nl.clone();
-            // Renewed 2 s before the lifetime runs out (the kernel counts whole seconds), not
-            // every second: with 1,000 VIPs each renewal is 1,000 netlink round trips.
-            let every = Duration::from_secs(u64::from(
-                self.vip_lifetime.unwrap_or(3).saturating_sub(2).max(1),
-            ));
-            let task = tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    for a in &specs {
-                        if let Err(e) = nl.add_addr(a, true).await {
-                            tracing::warn!("refreshing VIP lifetime: {e}");
-                        }
-                    }
-                }
-            });
-            if let Some(old) = self
-                .refresh
-                .insert((instance, excluded), task.abort_handle())
-            {
-                old.abort();
+        if let Some(lifetime) = self.vip_lifetime
+            && !specs.is_empty()
+        {
+            if self.renewer.is_none() {
+                // Renewed at the latest 2 s before the lifetime runs out (the kernel counts
+                // whole seconds): with a 3 s lifetime, every second.
+                let period = Duration::from_secs(u64::from(lifetime.saturating_sub(2).max(1)));
+                let task = tokio::spawn(renew_loop(self.renewals.clone(), self.nl.clone(), period));
+                self.renewer = Some(task.abort_handle());
             }
+            lock(&self.renewals).insert((instance, excluded), specs);
         }
         first_err.map_or(Ok(()), Err)
     }
 
     async fn remove_addrs(&mut self, instance: usize, excluded: bool) {
-        if let Some(t) = self.refresh.remove(&(instance, excluded)) {
-            t.abort();
-        }
-        for a in self.addr_specs(instance, excluded) {
+        lock(&self.renewals).remove((instance, excluded));
+        for a in self.addr_specs(instance, excluded).iter() {
             // Gone already (lifetime ran out, operator removed it): nothing to do.
-            if let Err(e) = self.nl.del_addr(&a).await {
+            if let Err(e) = self.nl.del_addr(a).await {
                 tracing::debug!("{e}");
             }
         }
@@ -504,7 +584,7 @@ impl LinuxShell {
         let addrs: Vec<(u32, IpAddr)> = i
             .vips
             .iter()
-            .chain(&i.excluded)
+            .chain(i.excluded.iter())
             .map(|a| (a.ifindex, a.addr))
             .collect();
         let frames = self.frames(&addrs);
@@ -552,33 +632,105 @@ impl LinuxShell {
     }
 }
 
-async fn read_loop(sock: Arc<VrrpSocket>, tx: mpsc::Sender<Input>) {
-    let interface: Arc<str> = Arc::from(sock.spec().ifname.as_str());
-    let ipv6 = sock.spec().ipv6;
-    loop {
-        let r = match sock.recv().await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::debug!("{e}");
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// (instance, excluded VIPs or not)
+type RenewKey = (usize, bool);
+
+/// The VIPs with a lifetime that this process holds as master, in the order they were last
+/// renewed (oldest first).
+#[derive(Default)]
+struct Renewals {
+    specs: HashMap<RenewKey, (u64, Arc<[AddrSpec]>)>,
+    /// (key, generation, last renewal); entries whose generation is no longer the key's are
+    /// dropped as they come up.
+    order: VecDeque<(RenewKey, u64, Instant)>,
+    generation: u64,
+}
+
+impl Renewals {
+    /// Just added with a full lifetime.
+    fn insert(&mut self, key: RenewKey, specs: Arc<[AddrSpec]>) {
+        self.generation += 1;
+        self.specs.insert(key, (self.generation, specs));
+        self.order.push_back((key, self.generation, Instant::now()));
+    }
+
+    fn remove(&mut self, key: RenewKey) {
+        self.specs.remove(&key);
+        if self.specs.is_empty() {
+            self.order.clear();
+        }
+    }
+
+    /// Takes the sets to renew at this tick, oldest first: every set that would be later than
+    /// `period` at the next tick, and at least `1/ticks_per_period` of all sets, so that sets
+    /// added together (1,000 instances become master at once) spread over the period instead of
+    /// all falling in one tick.
+    fn due(&mut self, now: Instant, period: Duration, step: Duration, out: &mut Vec<RenewKey>) {
+        let per_tick = (self.specs.len() as u128 * step.as_nanos())
+            .div_ceil(period.as_nanos().max(1)) as usize;
+        let mut taken = 0;
+        while let Some(&(key, generation, last)) = self.order.front() {
+            if self.specs.get(&key).is_none_or(|(g, _)| *g != generation) {
+                self.order.pop_front();
                 continue;
             }
+            if taken >= per_tick && last + period > now + step {
+                break;
+            }
+            self.order.pop_front();
+            self.order.push_back((key, generation, now));
+            out.push(key);
+            taken += 1;
+        }
+    }
+}
+
+/// Renews the masters' VIP lifetimes: a tick every `period / 4` (at most 250 ms) renews a share
+/// of them in one netlink send without acks ([`AddrRenewer`]); through the shared rtnetlink
+/// connection each address was one request and one ack, 1,000 of them in one go.
+async fn renew_loop(renewals: Arc<Mutex<Renewals>>, nl: Netlink, period: Duration) {
+    let step = (period / 4).min(Duration::from_millis(250));
+    let mut renewer = match AddrRenewer::open() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tracing::warn!("{e}: VIP lifetimes are renewed one request at a time");
+            None
+        }
+    };
+    let mut tick = tokio::time::interval(step);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    let mut keys = Vec::new();
+    loop {
+        tick.tick().await;
+        keys.clear();
+        let specs: Vec<AddrSpec> = {
+            let mut r = lock(&renewals);
+            r.due(Instant::now(), period, step, &mut keys);
+            if let Some(renewer) = renewer.as_mut() {
+                let r = &*r;
+                let all = keys
+                    .iter()
+                    .filter_map(|k| r.specs.get(k))
+                    .flat_map(|(_, v)| v.iter());
+                for e in renewer.renew(all) {
+                    tracing::warn!("{e}");
+                }
+                continue;
+            }
+            keys.iter()
+                .filter_map(|k| r.specs.get(k))
+                .flat_map(|(_, v)| v.iter().cloned())
+                .collect()
         };
-        let packet = match (ipv6, r.src, r.dst) {
-            (true, IpAddr::V6(src), IpAddr::V6(dst)) => Packet::Ipv6 {
-                payload: r.payload().to_vec(),
-                src,
-                dst,
-                hop_limit: (r.ttl != 0).then_some(r.ttl),
-            },
-            (false, _, _) => Packet::Ipv4(r.packet),
-            _ => continue,
-        };
-        let input = Input::Packet {
-            interface: interface.clone(),
-            packet,
-        };
-        if tx.send(input).await.is_err() {
-            return;
+        for a in specs.iter() {
+            if let Err(e) = nl.add_addr(a, true).await {
+                tracing::warn!("refreshing VIP lifetime: {e}");
+            }
         }
     }
 }
@@ -589,6 +741,109 @@ impl Shell for LinuxShell {
             return Ok(());
         };
         i.socket.send_to(bytes, dst).await.map_err(sys)
+    }
+
+    async fn send_batch(&mut self, items: &[(usize, IpAddr, &[u8])]) -> Vec<(usize, Error)> {
+        // Per socket, in order: (index in items, bytes, dst).
+        let mut per: Vec<(Arc<VrrpSocket>, Vec<usize>)> = Vec::new();
+        for (k, (i, _, _)) in items.iter().enumerate() {
+            let Some(io) = self.instances.get(*i) else {
+                continue;
+            };
+            match per.iter_mut().find(|(s, _)| Arc::ptr_eq(s, &io.socket)) {
+                Some((_, v)) => v.push(k),
+                None => per.push((io.socket.clone(), vec![k])),
+            }
+        }
+        let mut failed = Vec::new();
+        let mut list: Vec<(&[u8], IpAddr)> = Vec::new();
+        for (sock, idx) in per {
+            list.clear();
+            list.extend(idx.iter().map(|&k| (items[k].2, items[k].1)));
+            for (j, e) in sock.send_many(&list).await {
+                if let Some(&k) = idx.get(j) {
+                    failed.push((k, sys(e)));
+                }
+            }
+        }
+        failed
+    }
+
+    fn sources(&self) -> Vec<(String, Family)> {
+        let Some(rx) = &self.rx else {
+            return Vec::new();
+        };
+        (0..rx.len())
+            .filter_map(|k| rx.socket(k))
+            .map(|s| {
+                let fam = if s.spec().ipv6 {
+                    Family::V6
+                } else {
+                    Family::V4
+                };
+                (s.spec().ifname.clone(), fam)
+            })
+            .collect()
+    }
+
+    fn poll_packets(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        f: &mut dyn FnMut(usize, Frame<'_>),
+    ) -> std::task::Poll<()> {
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.clear();
+        let r = match self.rx.as_mut() {
+            Some(rx) => rx.poll_ready(cx, &mut ready),
+            None => std::task::Poll::Pending,
+        };
+        let out = match r {
+            std::task::Poll::Pending => std::task::Poll::Pending,
+            std::task::Poll::Ready(Err(e)) => {
+                tracing::warn!("waiting for VRRP packets: {e}");
+                std::task::Poll::Pending
+            }
+            std::task::Poll::Ready(Ok(())) => {
+                let now = keepalived_sys::alarm::monotonic();
+                for &k in &ready {
+                    let had = self.read_socket(k, f);
+                    self.settle(k, now, had);
+                }
+                std::task::Poll::Ready(())
+            }
+        };
+        self.ready = ready;
+        out
+    }
+
+    fn drain(&mut self, now: Duration, f: &mut dyn FnMut(usize, Frame<'_>)) {
+        // Only quiet sockets: an armed one with datagrams has reported, and the loop takes
+        // packets before timers.
+        for k in 0..self.held.len() {
+            let Some(until) = self.held[k] else { continue };
+            let had = self.read_socket(k, f);
+            // Still in its hold: read so that timers see every advert, and it stays quiet.
+            if until > now {
+                continue;
+            }
+            self.settle(k, now, had);
+        }
+    }
+
+    fn next_wake(&self) -> Option<Duration> {
+        self.held.iter().flatten().min().copied()
+    }
+
+    fn settled(&mut self) {
+        keepalived_sys::release_free_memory();
+        let unmapped = keepalived_sys::release_startup_pages();
+        let (used, free) = keepalived_sys::heap_usage();
+        tracing::debug!(
+            "Settled: heap {} KiB in use, {} KiB free; {} KiB of code and read-only data unmapped",
+            used / 1024,
+            free / 1024,
+            unmapped / 1024
+        );
     }
 
     async fn apply(&mut self, instance: usize, action: &Action) -> Result<()> {
@@ -659,9 +914,10 @@ impl Shell for LinuxShell {
     }
 
     async fn finish(&mut self) {
-        for (_, t) in self.refresh.drain() {
+        if let Some(t) = self.renewer.take() {
             t.abort();
         }
+        *lock(&self.renewals) = Renewals::default();
         for (_, t) in self.paced.drain() {
             t.abort();
         }

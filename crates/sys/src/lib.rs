@@ -7,7 +7,10 @@
 //!   source address (`unicast_src_ip`); `send_to(bytes, dst)` and `recv() -> Received { src, dst,
 //!   ttl, ifindex, packet, payload_offset }`. For v2 AH, open with `hdrincl` and pass the whole IPv4
 //!   datagram (keepalived builds the IP header itself there). [`socket::Sockets`] hands out one
-//!   shared socket per (interface, family, protocol).
+//!   shared socket per (interface, family, protocol). In bulk: `send_many` (sendmmsg),
+//!   `recv_batch` (recvmmsg into a reused [`socket::RecvBatch`], decoded in place), and
+//!   [`socket::RxSet`]: the sockets (opened with `open_batched`) in a one-shot epoll of their
+//!   own, so a loop decides when a socket may wake it again.
 //! - [`frame`]: `garp_frame(mac, ipv4)` (keepalived's: ARP request, sender = target = VIP, target MAC
 //!   and Ethernet destination broadcast), `na_frame(mac, ipv6, router)` (unsolicited NA to ff02::1,
 //!   override flag, target link-layer option, hop limit 255; router flag per [`frame::ipv6_router`]),
@@ -17,7 +20,10 @@
 //!   (IFA_PROTO) so leftovers of a crashed run are found by `remove_ours`; ifindex/name/MAC lookups;
 //!   [`netlink::monitor`] streams link up/down and address events ([`netlink::monitor_links`]: links only); routes ([`netlink::RouteSpec`])
 //!   and policy rules ([`netlink::RuleSpec`]) tagged with proto [`netlink::OUR_ROUTE_PROTO`];
-//!   macvlan create/delete; set link up/down.
+//!   macvlan create/delete; set link up/down. [`netlink::AddrRenewer`]: many address
+//!   add-or-replace requests (VIP lifetime renewals) in one send, answered only on error.
+//! - [`release_free_memory`], [`release_startup_pages`], [`heap_usage`]: hand back the heap's
+//!   free pages and the file pages start-up touched; glibc's heap figures.
 //! - [`nft::Firewall`]: our own `inet keepalived_rs` table dropping traffic to VIPs (vrrp_strict / no accept).
 //! - [`script`]: run a command (split as keepalived does, no shell), uid/gid, own process group,
 //!   timeout: SIGTERM then SIGKILL of the whole group; never blocks the caller.
