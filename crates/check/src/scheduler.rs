@@ -508,6 +508,18 @@ fn own_line(
         CheckerConfig::Smtp { .. } => {
             ((was_up && log_all) || last).then(|| format!("SMTP_CHECK {}", v.reason))
         }
+        // check_dns.c: the failure is the line, the last one after a first check names the
+        // retries.
+        CheckerConfig::Dns { .. } => ((was_up && log_all) || last).then(|| {
+            let chk = Trio(probe::target(rs, &ck.common().connect), Protocol::Udp);
+            let after = match t {
+                Some(Transition::Down { retries }) if retries > 0 => {
+                    format!(" after {retries} retries")
+                }
+                _ => String::new(),
+            };
+            format!("DNS_CHECK ({chk}) {}{after}", v.reason)
+        }),
         CheckerConfig::Misc { path, .. } => (was_up && log_all && !last).then(|| {
             let chk = Trio(probe::target(rs, &ck.common().connect), Protocol::Tcp);
             let (what, reason) = misc_outcome(&v.reason);
@@ -658,9 +670,8 @@ fn checker_line(
             format!("ICMP CHECK on service {chk} of {vsn} failed after {counted} retries.")
         }
         (CheckerConfig::Ping { .. }, true) => failed("ICMP CHECK", 0),
-        (CheckerConfig::Dns { .. }, _) if t == Transition::InitialDown => return None,
-        (CheckerConfig::Dns { .. }, false) => format!("DNS_CHECK ({chk}) succeed"),
-        (CheckerConfig::Dns { .. }, true) => format!("DNS_CHECK ({chk}) failed"),
+        // No line when up; the failure's own line says the down (own_line).
+        (CheckerConfig::Dns { .. }, _) => return None,
         (CheckerConfig::Misc { path, .. }, down) => {
             let name = misc_name(path);
             if !down {

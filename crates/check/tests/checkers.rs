@@ -233,8 +233,12 @@ async fn dns_check_cycle() {
     cycle(
         addr,
         ck,
-        &format!("DNS_CHECK ([127.0.0.26]:udp:{}) succeed", addr.port()),
-        "DNS_CHECK (",
+        // keepalived's DNS_CHECK has no line of its own when up; its failure is the down line.
+        &format!("Adding service [127.0.0.26]:tcp:{}", addr.port()),
+        &format!(
+            "DNS_CHECK ([127.0.0.26]:udp:{}) failed to read socket; errno 111 (Connection refused) after 2 retries",
+            addr.port()
+        ),
         || drop(srv.borrow_mut().take()),
         || *srv.borrow_mut() = Some(dnsmasq(addr)),
     )

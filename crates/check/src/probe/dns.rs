@@ -65,17 +65,27 @@ pub async fn check(
         Ok(q) => q,
         Err(e) => return Verdict::down(e),
     };
+    // Failures in keepalived's words (check_dns.c), which the scheduler logs as they stand.
     let work = async {
-        let sock = udp_connect(dst, co).map_err(|e| format!("connection failure. ({e})"))?;
+        let sock = udp_connect(dst, co).map_err(|e| {
+            if super::connect_failure(&e).starts_with("Connection failed") {
+                "connection failure.".to_string()
+            } else {
+                "connection error.".to_string()
+            }
+        })?;
         sock.send(&q)
             .await
-            .map_err(|e| format!("failed to write socket. ({e})"))?;
+            .map_err(|_| "failed to write socket.".to_string())?;
         let mut buf = vec![0u8; 4096];
         loop {
-            let n = sock
-                .recv(&mut buf)
-                .await
-                .map_err(|e| format!("failed to read socket; {e}"))?;
+            let n = sock.recv(&mut buf).await.map_err(|e| {
+                let n = e.raw_os_error().unwrap_or(0);
+                format!(
+                    "failed to read socket; errno {n} ({})",
+                    nix::errno::Errno::from_raw(n).desc()
+                )
+            })?;
             // A stray datagram with another id is not our answer: keep waiting.
             if n >= 2 && buf[..2] != id.to_be_bytes() {
                 continue;
