@@ -4,15 +4,16 @@
 //! boots Debian's cloud kernel under QEMU with `tools/run-in-vm` (one boot, TCG, IPVS modules
 //! loaded) and runs `tests/vm/checkers.sh` there on the same servers, the same configuration and
 //! the same steps for both daemons: `/usr/sbin/keepalived -n -l -D -C` first, then ours with the
-//! same flags. Twenty virtual servers on one VIP, one real server each (the script's header has
-//! the list): TCP_CHECK with and without alpha, HTTP_GET with status_code and with digest (a
-//! stopped server, a changed page), MISC_CHECK, FILE_CHECK, SMTP_CHECK (busybox nc), PING_CHECK;
-//! the same four again with log_all_failures; six whose real server never answers (first checks
-//! that fail, alpha or not); FILE_CHECK with a weight and misc_dynamic (weight changes);
-//! ha_suspend (a virtual address that comes and goes); a sorry server with quorum scripts and
-//! omega; inhibit_on_failure. The script waits until the real servers
-//! are up, breaks every service, waits for each down after `retry` failures `delay_before_retry`
-//! apart, mends them, waits for each up, and stops the daemon with SIGTERM.
+//! same flags. Twenty-five virtual servers, one real server each (the script's header has the
+//! list): TCP_CHECK with and without alpha, HTTP_GET with status_code and with digest (a stopped
+//! server, a changed page), MISC_CHECK, FILE_CHECK, SMTP_CHECK (busybox nc), PING_CHECK,
+//! DNS_CHECK and UDP_CHECK (the host's dnsmasq, when installed); four of them again with
+//! log_all_failures; six whose real server never answers (first checks that fail, alpha or
+//! not); FILE_CHECK with a weight and misc_dynamic (weight changes); ha_suspend (a virtual
+//! address that comes and goes); a sorry server with quorum scripts and omega;
+//! inhibit_on_failure. The script waits until the real servers are up, breaks every service,
+//! waits for each down after `retry` failures `delay_before_retry` apart, mends them, waits for
+//! each up, and stops the daemon with SIGTERM.
 //!
 //! Compared, per virtual server (the checkers' timings interleave differently from run to run):
 //! - the log lines about checks, real servers and quorum (every line naming a `[10.10.0.x]`
@@ -53,9 +54,11 @@ use testbed::skip_unless_root;
 
 const GUEST: &str = include_str!("vm/checkers.sh");
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
+/// The UDP server of DNS_CHECK and UDP_CHECK, when installed (CI's dnsmasq-base).
+const DNSMASQ: &str = "/usr/sbin/dnsmasq";
 
 /// The checker of each virtual server 8000 + N (index N), as configured by the guest script.
-const CHECKERS: [&str; 23] = [
+const CHECKERS: [&str; 25] = [
     "TCP_CHECK, no alpha",
     "TCP_CHECK",
     "HTTP_GET status_code",
@@ -79,6 +82,8 @@ const CHECKERS: [&str; 23] = [
     "TCP_CHECK, ha_suspend (VIP 10.10.0.200)",
     "TCP_CHECK, sorry server, quorum scripts, omega",
     "TCP_CHECK, inhibit_on_failure",
+    "DNS_CHECK (dnsmasq)",
+    "UDP_CHECK, log_all_failures (dnsmasq)",
 ];
 
 /// A line one daemon writes and the other does not, on purpose.
@@ -376,6 +381,11 @@ fn checkers_match_keepalived_under_ipvs() {
     let d = dir.path();
     std::fs::copy(KEEPALIVED, d.join("keepalived")).unwrap();
     copy_ours(d);
+    if Path::new(DNSMASQ).exists() {
+        std::fs::copy(DNSMASQ, d.join("dnsmasq")).unwrap();
+    } else {
+        eprintln!("note: no {DNSMASQ}: DNS_CHECK and UDP_CHECK are not compared");
+    }
     std::fs::write(d.join("checkers.sh"), GUEST).unwrap();
     let out = Command::new(run_in_vm())
         .args(["-t", "110"])

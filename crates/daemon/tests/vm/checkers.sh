@@ -33,10 +33,13 @@
 # 8020 (VIP 10.10.0.200, ha_suspend, TCP_CHECK) checks only from the break, when its virtual
 # address arrives, to the mend, when it leaves. 8021 has a sorry server, quorum_up/quorum_down
 # scripts and omega; 8022's real server has inhibit_on_failure (weight 0 instead of removal).
-# UDP_CHECK and DNS_CHECK are not covered: the guest has no UDP or DNS server.
+# 8023 (DNS_CHECK) and 8024 (UDP_CHECK, log_all_failures) are UDP services on the host's
+# dnsmasq, when it was copied in.
 set -u
 X=/extra
 T=/tmp/ck
+DNS=   # DNS_CHECK and UDP_CHECK when the host's dnsmasq came along
+[ -x $X/dnsmasq ] && DNS=1
 VIP=10.10.0.100
 
 ipvsadm=/usr/sbin/ipvsadm
@@ -48,7 +51,7 @@ ip link add dummy0 type dummy
 ip link set dummy0 up
 ip addr add 10.10.0.254/24 dev dummy0
 ip addr add $VIP/32 dev dummy0
-for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19 20 21 22; do ip addr add 10.10.0.$n/32 dev dummy0; done
+for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19 20 21 22 23 24; do ip addr add 10.10.0.$n/32 dev dummy0; done
 
 # --- servers
 mkdir -p $T/www2 $T/www3
@@ -84,7 +87,7 @@ cat "\$1" >>$T/fifo.log
 EOF
 chmod 755 $X/smtp.sh $X/misc.sh $X/dyn.sh $X/rec.sh $X/fifo.sh
 
-HTTPD0= HTTPD20= HTTPD21= HTTPD22= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
+DNSD23= DNSD24= HTTPD0= HTTPD20= HTTPD21= HTTPD22= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
 # servers keep nothing of ours open: the VM's output ends when its last writer closes
 bg() { "$@" </dev/null >/dev/null 2>&1 & }
 servers_up() {   # first call: all of them; later: the ones servers_down stopped
@@ -104,6 +107,13 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   echo 0 >$T/dyn.val
   bg nc -ll -p 8006 -e $X/smtp.sh; SMTPD=$!
   bg nc -ll -p 8016 -e $X/smtp.sh; SMTPD16=$!
+  if [ -n "$DNS" ]; then
+    for n in 23 24; do
+      bg $X/dnsmasq --no-daemon -u root --port=80$n --listen-address=10.10.0.$n --bind-interfaces \
+        --no-resolv --no-hosts --address=/example.test/10.1.2.3 -C /dev/null --pid-file=
+      eval DNSD$n=\$!
+    done
+  fi
   ip addr add 10.10.0.7/32 dev dummy0 2>/dev/null
   ip addr add 10.10.0.17/32 dev dummy0 2>/dev/null
   for p in 8000 8001 8002 8003 8006 8014 8016 8020 8021 8022; do
@@ -114,8 +124,8 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   done
 }
 servers_down() {   # 8000 keeps its server
-  kill $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16
-  wait $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16 2>/dev/null
+  kill $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16 $DNSD23 $DNSD24
+  wait $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16 $DNSD23 $DNSD24 2>/dev/null
   echo "this page has changed" >$T/www3/index.html
   rm -f $T/misc.up
   echo 1 >$T/file.val
@@ -140,14 +150,14 @@ track_file file2 {
     file $T/file2.val
 }
 EOF
-  # port, real server N, checker block, alpha?
+  # port, real server N, checker block, more virtual server keywords, protocol (TCP)
   vs() {
     cat <<EOF
 virtual_server $VIP $1 {
     delay_loop 1
     lb_algo rr
     lb_kind DR
-    protocol TCP
+    protocol ${5:-TCP}
 $4
     real_server 10.10.0.$2 $1 {
         weight 1
@@ -294,11 +304,22 @@ $R
 $R
         }
         inhibit_on_failure" ""
+  [ -n "$DNS" ] || return 0
+  # UDP services on dnsmasq: DNS_CHECK, and UDP_CHECK (no reply required) with log_all_failures
+  vs 8023 23 "        DNS_CHECK {
+            type A
+            name www.example.test
+$R
+        }" "    alpha" UDP
+  vs 8024 24 "        UDP_CHECK {
+$R
+$L
+        }" "    alpha" UDP
 }
 
 all_vs() {   # every toggled virtual server has at least $2 FIFO lines "VS ... $1"
-  for p in 8001 8002 8003 8004 8005 8006 8007 8014 8015 8016 8017 8021 8022; do
-    c=$(grep -c "^VS \[$VIP\]:tcp:$p $1\$" $T/fifo.log 2>/dev/null)
+  for p in 8001 8002 8003 8004 8005 8006 8007 8014 8015 8016 8017 8021 8022 ${DNS:+8023 8024}; do
+    c=$(grep -c "^VS \[$VIP\]:[a-z]*:$p $1\$" $T/fifo.log 2>/dev/null)
     [ "${c:-0}" -ge "$2" ] || return 1
   done
 }
@@ -381,8 +402,8 @@ run() {
   echo "### FIFO"
   cat $T/fifo.log 2>/dev/null
   echo "### END"
-  kill $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
-  wait $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  kill $DNSD23 $DNSD24 $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  wait $DNSD23 $DNSD24 $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
   HTTPD0= HTTPD20= HTTPD3= HTTPD14=
 }
 
