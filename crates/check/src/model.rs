@@ -835,7 +835,8 @@ impl Model {
         let message = match (kind, up) {
             (CheckerKind::Tcp, _) => format!("=> TCP CHECK {ok} on service <="),
             (CheckerKind::Http | CheckerKind::Ssl, false) => {
-                "=> CHECK failed on service : HTTP/SSL request failed <=".to_string()
+                // check_http.c, SSL_GET's too.
+                "=> CHECK failed on service : HTTP request failed <=".to_string()
             }
             (CheckerKind::Http | CheckerKind::Ssl | CheckerKind::Smtp, _) => {
                 format!("=> CHECK {ok} on service <=")

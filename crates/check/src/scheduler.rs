@@ -656,8 +656,10 @@ fn checker_line(
             format!("Remote Web server {chk} succeed on service.")
         }
         // HTTP_GET counts its retries even on a first check (check_http.c's epilog).
-        (CheckerConfig::Http { .. }, true) => failed("HTTP_CHECK", retry),
-        (CheckerConfig::Ssl { .. }, true) => failed("SSL_CHECK", retry),
+        // SSL_GET shares HTTP_GET's code and words (check_http.c).
+        (CheckerConfig::Http { .. } | CheckerConfig::Ssl { .. }, true) => {
+            failed("HTTP_CHECK", retry)
+        }
         (CheckerConfig::Smtp { .. }, false) => {
             format!("Remote SMTP server {chk} succeed on service.")
         }

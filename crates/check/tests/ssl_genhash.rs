@@ -94,7 +94,8 @@ async fn ssl_get_cycle_against_openssl() {
             addr.port()
         ),
         &format!(
-            "SSL_CHECK on service [127.0.0.32]:tcp:{} failed after 2 retries.",
+            // keepalived's SSL_GET says HTTP_CHECK (check_http.c; tests/checkers_vm.rs).
+            "HTTP_CHECK on service [127.0.0.32]:tcp:{} failed after 2 retries.",
             addr.port()
         ),
         || drop(srv.borrow_mut().take()),
