@@ -4,16 +4,16 @@
 //! boots Debian's cloud kernel under QEMU with `tools/run-in-vm` (one boot, TCG, IPVS modules
 //! loaded) and runs `tests/vm/checkers.sh` there on the same servers, the same configuration and
 //! the same steps for both daemons: `/usr/sbin/keepalived -n -l -D -C` first, then ours with the
-//! same flags. Twenty-five virtual servers, one real server each (the script's header has the
+//! same flags. Twenty-six virtual servers, one real server each (the script's header has the
 //! list): TCP_CHECK with and without alpha, HTTP_GET with status_code and with digest (a stopped
 //! server, a changed page), MISC_CHECK, FILE_CHECK, SMTP_CHECK (busybox nc), PING_CHECK,
-//! DNS_CHECK and UDP_CHECK (the host's dnsmasq, when installed); four of them again with
-//! log_all_failures; six whose real server never answers (first checks that fail, alpha or
-//! not); FILE_CHECK with a weight and misc_dynamic (weight changes); ha_suspend (a virtual
-//! address that comes and goes); a sorry server with quorum scripts and omega;
-//! inhibit_on_failure. The script waits until the real servers are up, breaks every service,
-//! waits for each down after `retry` failures `delay_before_retry` apart, mends them, waits for
-//! each up, and stops the daemon with SIGTERM.
+//! DNS_CHECK and UDP_CHECK (the host's dnsmasq), SSL_GET (its openssl s_server), when installed;
+//! four of them again with log_all_failures; six whose real server never answers (first checks
+//! that fail, alpha or not); FILE_CHECK with a weight and misc_dynamic (weight changes);
+//! ha_suspend (a virtual address that comes and goes); a sorry server with quorum scripts and
+//! omega; inhibit_on_failure. The script waits until the real servers are up, breaks every
+//! service, waits for each down after `retry` failures `delay_before_retry` apart, mends them,
+//! waits for each up, and stops the daemon with SIGTERM.
 //!
 //! Compared, per virtual server (the checkers' timings interleave differently from run to run):
 //! - the log lines about checks, real servers and quorum (every line naming a `[10.10.0.x]`
@@ -37,9 +37,9 @@
 //!
 //! Skips (with a notice) when not root, when /usr/sbin/keepalived is missing, or when the VM
 //! cannot start (run-in-vm exits 125, e.g. no QEMU and no network to fetch it: its first run
-//! downloads qemu and the kernel with apt-get, about 110 MB, about 15 s). Wall time here: 36-42 s
-//! (two daemons of about 15 s each, a 4 s boot, the image and copies; up to 57 s seen while the
-//! machine was busy compiling).
+//! downloads qemu and the kernel with apt-get, about 110 MB, about 15 s). Wall time here: 52-65 s
+//! (two daemons of about 20 s each, a 4 s boot, the image and copies; TCG on a 2-core machine
+//! shared with builds).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -56,9 +56,11 @@ const GUEST: &str = include_str!("vm/checkers.sh");
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 /// The UDP server of DNS_CHECK and UDP_CHECK, when installed (CI's dnsmasq-base).
 const DNSMASQ: &str = "/usr/sbin/dnsmasq";
+/// SSL_GET's server (`openssl s_server -WWW`) and its certificate's maker, when installed.
+const OPENSSL: &str = "/usr/bin/openssl";
 
 /// The checker of each virtual server 8000 + N (index N), as configured by the guest script.
-const CHECKERS: [&str; 25] = [
+const CHECKERS: [&str; 26] = [
     "TCP_CHECK, no alpha",
     "TCP_CHECK",
     "HTTP_GET status_code",
@@ -84,6 +86,7 @@ const CHECKERS: [&str; 25] = [
     "TCP_CHECK, inhibit_on_failure",
     "DNS_CHECK (dnsmasq)",
     "UDP_CHECK, log_all_failures (dnsmasq)",
+    "SSL_GET digest (openssl s_server)",
 ];
 
 /// A line one daemon writes and the other does not, on purpose.
@@ -385,6 +388,22 @@ fn checkers_match_keepalived_under_ipvs() {
         std::fs::copy(DNSMASQ, d.join("dnsmasq")).unwrap();
     } else {
         eprintln!("note: no {DNSMASQ}: DNS_CHECK and UDP_CHECK are not compared");
+    }
+    let cert = Path::new(OPENSSL).exists()
+        && Command::new(OPENSSL)
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
+            .args(["-subj", "/CN=rs", "-keyout"])
+            .arg(d.join("ssl.key"))
+            .arg("-out")
+            .arg(d.join("ssl.pem"))
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if cert {
+        std::fs::copy(OPENSSL, d.join("openssl")).unwrap();
+    } else {
+        eprintln!("note: no {OPENSSL} (or no certificate from it): SSL_GET is not compared");
     }
     std::fs::write(d.join("checkers.sh"), GUEST).unwrap();
     let out = Command::new(run_in_vm())

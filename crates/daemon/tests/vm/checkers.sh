@@ -34,12 +34,14 @@
 # address arrives, to the mend, when it leaves. 8021 has a sorry server, quorum_up/quorum_down
 # scripts and omega; 8022's real server has inhibit_on_failure (weight 0 instead of removal).
 # 8023 (DNS_CHECK) and 8024 (UDP_CHECK, log_all_failures) are UDP services on the host's
-# dnsmasq, when it was copied in.
+# dnsmasq, 8025 (SSL_GET, digest) is the host's `openssl s_server -WWW`, when they were copied in.
 set -u
 X=/extra
 T=/tmp/ck
 DNS=   # DNS_CHECK and UDP_CHECK when the host's dnsmasq came along
 [ -x $X/dnsmasq ] && DNS=1
+SSL=   # SSL_GET when the host's openssl came along (with ssl.pem and ssl.key made on the host)
+[ -x $X/openssl ] && SSL=1
 VIP=10.10.0.100
 
 ipvsadm=/usr/sbin/ipvsadm
@@ -51,7 +53,7 @@ ip link add dummy0 type dummy
 ip link set dummy0 up
 ip addr add 10.10.0.254/24 dev dummy0
 ip addr add $VIP/32 dev dummy0
-for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19 20 21 22 23 24; do ip addr add 10.10.0.$n/32 dev dummy0; done
+for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19 20 21 22 23 24 25; do ip addr add 10.10.0.$n/32 dev dummy0; done
 
 # --- servers
 mkdir -p $T/www2 $T/www3
@@ -87,7 +89,7 @@ cat "\$1" >>$T/fifo.log
 EOF
 chmod 755 $X/smtp.sh $X/misc.sh $X/dyn.sh $X/rec.sh $X/fifo.sh
 
-DNSD23= DNSD24= HTTPD0= HTTPD20= HTTPD21= HTTPD22= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
+SSLD= DNSD23= DNSD24= HTTPD0= HTTPD20= HTTPD21= HTTPD22= HTTPD1= HTTPD2= HTTPD3= HTTPD14= SMTPD= SMTPD16=
 # servers keep nothing of ours open: the VM's output ends when its last writer closes
 bg() { "$@" </dev/null >/dev/null 2>&1 & }
 servers_up() {   # first call: all of them; later: the ones servers_down stopped
@@ -107,6 +109,11 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   echo 0 >$T/dyn.val
   bg nc -ll -p 8006 -e $X/smtp.sh; SMTPD=$!
   bg nc -ll -p 8016 -e $X/smtp.sh; SMTPD16=$!
+  if [ -n "$SSL" ]; then
+    bg sh -c "cd $T/www3 && exec env OPENSSL_CONF=/dev/null $X/openssl s_server -quiet -WWW \
+      -accept 10.10.0.25:8025 -cert $X/ssl.pem -key $X/ssl.key"
+    SSLD=$!
+  fi
   if [ -n "$DNS" ]; then
     for n in 23 24; do
       bg $X/dnsmasq --no-daemon -u root --port=80$n --listen-address=10.10.0.$n --bind-interfaces \
@@ -116,7 +123,7 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   fi
   ip addr add 10.10.0.7/32 dev dummy0 2>/dev/null
   ip addr add 10.10.0.17/32 dev dummy0 2>/dev/null
-  for p in 8000 8001 8002 8003 8006 8014 8016 8020 8021 8022; do
+  for p in 8000 8001 8002 8003 8006 8014 8016 8020 8021 8022 ${SSL:+8025}; do
     i=0
     while ! ss -Hltn "sport = :$p" | grep -q LISTEN && [ $i -lt 100 ]; do
       sleep 0.05; i=$((i + 1))
@@ -124,8 +131,8 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   done
 }
 servers_down() {   # 8000 keeps its server
-  kill $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16 $DNSD23 $DNSD24
-  wait $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16 $DNSD23 $DNSD24 2>/dev/null
+  kill $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16 $DNSD23 $DNSD24 $SSLD
+  wait $HTTPD1 $HTTPD2 $HTTPD21 $HTTPD22 $SMTPD $SMTPD16 $DNSD23 $DNSD24 $SSLD 2>/dev/null
   echo "this page has changed" >$T/www3/index.html
   rm -f $T/misc.up
   echo 1 >$T/file.val
@@ -304,6 +311,13 @@ $R
 $R
         }
         inhibit_on_failure" ""
+  [ -z "$SSL" ] || vs 8025 25 "        SSL_GET {
+            url {
+                path /index.html
+                digest $DIGEST
+            }
+$R
+        }" "    alpha"
   [ -n "$DNS" ] || return 0
   # UDP services on dnsmasq: DNS_CHECK, and UDP_CHECK (no reply required) with log_all_failures
   vs 8023 23 "        DNS_CHECK {
@@ -318,7 +332,7 @@ $L
 }
 
 all_vs() {   # every toggled virtual server has at least $2 FIFO lines "VS ... $1"
-  for p in 8001 8002 8003 8004 8005 8006 8007 8014 8015 8016 8017 8021 8022 ${DNS:+8023 8024}; do
+  for p in 8001 8002 8003 8004 8005 8006 8007 8014 8015 8016 8017 8021 8022 ${DNS:+8023 8024} ${SSL:+8025}; do
     c=$(grep -c "^VS \[$VIP\]:[a-z]*:$p $1\$" $T/fifo.log 2>/dev/null)
     [ "${c:-0}" -ge "$2" ] || return 1
   done
@@ -402,8 +416,8 @@ run() {
   echo "### FIFO"
   cat $T/fifo.log 2>/dev/null
   echo "### END"
-  kill $DNSD23 $DNSD24 $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
-  wait $DNSD23 $DNSD24 $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  kill $SSLD $DNSD23 $DNSD24 $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
+  wait $SSLD $DNSD23 $DNSD24 $HTTPD0 $HTTPD20 $HTTPD21 $HTTPD22 $HTTPD1 $HTTPD2 $HTTPD3 $HTTPD14 $SMTPD $SMTPD16 2>/dev/null
   HTTPD0= HTTPD20= HTTPD3= HTTPD14=
 }
 
