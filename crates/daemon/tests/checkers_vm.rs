@@ -13,7 +13,7 @@
 //! ha_suspend (a virtual address that comes and goes); a sorry server with quorum scripts and
 //! omega; inhibit_on_failure. The script waits until the real servers are up, breaks every
 //! service, waits for each down after `retry` failures `delay_before_retry` apart, mends them,
-//! waits for each up, and stops the daemon with SIGTERM.
+//! waits for each up, reloads the same configuration (SIGHUP), and stops the daemon (SIGTERM).
 //!
 //! Compared, per virtual server (the checkers' timings interleave differently from run to run):
 //! - the log lines about checks, real servers and quorum (every line naming a `[10.10.0.x]`
@@ -37,8 +37,8 @@
 //!
 //! Skips (with a notice) when not root, when /usr/sbin/keepalived is missing, or when the VM
 //! cannot start (run-in-vm exits 125, e.g. no QEMU and no network to fetch it: its first run
-//! downloads qemu and the kernel with apt-get, about 110 MB, about 15 s). Wall time here: 52-65 s
-//! (two daemons of about 20 s each, a 4 s boot, the image and copies; TCG on a 2-core machine
+//! downloads qemu and the kernel with apt-get, about 110 MB, about 15 s). Wall time here: 52-66 s
+//! (two daemons of about 23 s each, a 4 s boot, the image and copies; TCG on a 2-core machine
 //! shared with builds).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

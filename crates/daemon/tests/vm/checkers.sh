@@ -13,7 +13,8 @@
 #      wait until each real server is down (after `retry` failures `delay_before_retry` apart)
 #      and both weights have changed;
 #   3. mend them, wait until each is up again and both weights are back;
-#   4. SIGTERM, wait for the exit.
+#   4. SIGHUP with the same configuration (a reload: every real server keeps its state);
+#   5. SIGTERM, wait for the exit.
 # The waits read the FIFO and the daemon's log, so each step ends in the same state for both
 # daemons whatever the machine's speed; a wait that times out (30 s) fails the test.
 # `ipvsadm -Ln` after each step. Then the daemon's log, the notify script calls and the
@@ -106,7 +107,7 @@ servers_up() {   # first call: all of them; later: the ones servers_down stopped
   : >$T/misc.up
   echo 0 >$T/file.val
   echo 0 >$T/file2.val
-  echo 0 >$T/dyn.val
+  echo 3 >$T/dyn.val   # misc_dynamic: weight 3 - 2 = 1, the configured one
   bg nc -ll -p 8006 -e $X/smtp.sh; SMTPD=$!
   bg nc -ll -p 8016 -e $X/smtp.sh; SMTPD16=$!
   if [ -n "$SSL" ]; then
@@ -401,6 +402,13 @@ run() {
     log_has 'Changing weight from 10 to 1 ' &&
     log_has 'Suspending healthchecker for service [10.10.0.20]:tcp:8020'" 30
   step up-again
+  # SIGHUP with the same configuration: every real server keeps its state and weight. (With
+  # misc_dynamic's exit 0, "keep the weight", keepalived 2.2.7 drops that real server to weight
+  # 0 and its quorum at a reload; 8019 exits 3, weight 1, to compare the reload itself.)
+  kill -HUP $kp
+  wait_for reloaded "[ \$(grep -c 'Activating healthchecker for service \[10.10.0.1\]:' $T/log) -ge 2 ]" 30
+  sleep 2   # the reloaded checkers' first checks
+  step reloaded
   echo "--- SIGTERM" >>$T/fifo.log   # what the FIFO gets from here is the shutdown's
   kill -TERM $kp
   wait $kp
