@@ -47,6 +47,42 @@ pub mod sysctl;
 pub mod track;
 pub mod vmac;
 
+/// For a short-lived process that builds one large structure and exits (`-t`, `--dump-conf`):
+/// the heap grows in steps of `step` bytes, is not trimmed, and what it holds is backed by
+/// transparent huge pages where the kernel offers them (THP "madvise" mode, Debian's default),
+/// so building a 10 MB configuration model costs a few hundred page faults instead of
+/// thousands (as glibc's `glibc.malloc.hugetlb=1` tunable does). Not for the daemon: huge
+/// pages would inflate its resident memory.
+#[allow(unsafe_code)]
+pub fn heap_for_one_big_build(step: usize) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const HUGE: usize = 2 << 20;
+        let step_i32 = i32::try_from(step).unwrap_or(i32::MAX);
+        // SAFETY: mallopt takes plain integers; malloc/free pair on a block we own; sbrk(0)
+        // only reads the break; madvise is advice on our own heap mapping (an error is harmless).
+        unsafe {
+            libc::mallopt(libc::M_TOP_PAD, step_i32);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+            // glibc's largest threshold: big vectors stay in the (huge-paged) heap.
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+            let probe = libc::malloc(step / 4);
+            if probe.is_null() {
+                return;
+            }
+            let start = (probe as usize).next_multiple_of(HUGE);
+            libc::free(probe);
+            let end = libc::sbrk(0) as usize;
+            if end > start + HUGE {
+                let len = (end - start) / HUGE * HUGE;
+                libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = step;
+}
+
 /// Hands the allocator's free memory back to the kernel (glibc keeps freed heap otherwise): for
 /// after start-up, when the configuration's trees are gone.
 #[allow(unsafe_code)]
