@@ -46,9 +46,9 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # keepalived -t and keepalived-rs -t on FILE, each a whole process started fresh, alternating
 # run by run (so both see the same load from the rest of the machine); prints the two medians.
-# The loop runs inside the namespace (one `ip netns exec` for all runs): the wrapper's own
-# set-up (a mount namespace and a fresh /sys, ~5-10 ms) is the harness's cost, not the
-# programs', and used to be counted in every sample of both.
+# The loop runs inside the namespace (one `ip netns exec` for all runs) and takes times from
+# bash's $EPOCHREALTIME: the wrapper's set-up (~2 ms) and a `date` process per timestamp
+# (~1 ms) are the harness's costs, not the programs', and used to be counted in every sample.
 processes_ms() {
     local f=$1
     cat >"$work/time.sh" <<'INNER'

@@ -453,7 +453,7 @@ pub fn load_options(cli: &Cli) -> keepalived_conf::LoadOptions {
 /// `-t[=FILE]`: every diagnostic, once, on stderr (or FILE); keepalived 2.2.7's exit code.
 pub fn config_test(cli: &Cli) -> ExitCode {
     use std::io::Write;
-    keepalived_sys::heap_for_one_big_build(64 << 20);
+    keepalived_sys::heap_for_one_big_build(32 << 20);
     let loaded = keepalived_conf::load(&cli.use_file, &load_options(cli), &keepalived_conf::Host);
     let mut out: Box<dyn Write> = match cli.config_test.as_deref() {
         Some(f) if !f.is_empty() => match std::fs::File::create(f) {
@@ -484,7 +484,7 @@ pub fn dump_conf(cli: &Cli) -> ExitCode {
         }
         None => crate::cli::DumpFormat::Text,
     };
-    keepalived_sys::heap_for_one_big_build(64 << 20);
+    keepalived_sys::heap_for_one_big_build(32 << 20);
     let loaded = keepalived_conf::load(&cli.use_file, &load_options(cli), &keepalived_conf::Host);
     eprint!("{}", loaded.render());
     let doc = match serde_json::to_value(&loaded.config) {

@@ -66,7 +66,9 @@ pub fn heap_for_one_big_build(step: usize) {
             libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
             // glibc's largest threshold: big vectors stay in the (huge-paged) heap.
             libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-            let probe = libc::malloc(step / 4);
+            // Larger than what the heap has left, smaller than the mmap threshold: the heap
+            // grows by it and `step`.
+            let probe = libc::malloc(1 << 20);
             if probe.is_null() {
                 return;
             }
