@@ -307,11 +307,12 @@ fn civil(at: SystemTime) -> Civil {
     }
 }
 
-/// keepalived's console stamp: `Sun Nov 22 13:33:16 2026`.
+/// keepalived's console stamp, strftime's `%c` in the C locale: `Sun Nov 22 13:33:16 2026`,
+/// `Tue Dec  1 23:06:36 2026` (the day padded with a space).
 pub fn console_time(at: SystemTime) -> String {
     let c = civil(at);
     format!(
-        "{} {} {:02} {:02}:{:02}:{:02} {}",
+        "{} {} {:>2} {:02}:{:02}:{:02} {}",
         DAYS[c.wday],
         MONTHS[c.month - 1],
         c.day,
@@ -344,7 +345,7 @@ mod tests {
         let at = UNIX_EPOCH + Duration::from_secs(1_795_354_396);
         assert_eq!(console_time(at), "Sun Nov 22 13:33:16 2026");
         assert_eq!(syslog_time(at), "Nov 22 13:33:16");
-        assert_eq!(console_time(UNIX_EPOCH), "Thu Jan 01 00:00:00 1970");
+        assert_eq!(console_time(UNIX_EPOCH), "Thu Jan  1 00:00:00 1970");
     }
 
     #[test]
