@@ -31,6 +31,8 @@
 #       window), PERF= (1: `perf record -g` both daemons' processes over each CPU window, into
 #       OUT/perf-*.data; perf's own cost inflates the CPU figures of such a run: profile only),
 #       UDP_RT=20 (SCHED_FIFO priority of the measuring tools once started; 0: none),
+#       SETTLE_WAIT= (s: wait that much longer before each outage sample's kill, e.g. 8 for a
+#       takeover after keepalived-rs has settled and unmapped its start-up pages),
 #       OUT=/tmp/vrrp-bench-<time> (raw samples, probe JSON, daemon logs, table.md)
 # The defaults take about 35 minutes (outage part ~10, CPU part ~25). Results: docs/BENCHMARKS.md.
 set -uo pipefail
@@ -241,6 +243,7 @@ outage_sample() {
     start_daemon "$NS_R2" "$dm" "o-$dm-$adv-$sig-$rep-r2" "$(conf r2 BACKUP 100 "$ver" "$adv" 1)"
     d2=$DPID
     sleep "$(fcalc "($adv * 4 > 1.5 ? $adv * 4 : 1.5)")"
+    [ -n "${SETTLE_WAIT:-}" ] && sleep "$SETTLE_WAIT"
     if holds "$NS_R2" || ! holds "$NS_R1"; then
         say "outage $(name_of "$dm") adv $adv: not settled (r1 holds: $(holds "$NS_R1" && echo y), r2 holds: $(holds "$NS_R2" && echo y))"
     fi
