@@ -98,7 +98,7 @@ pub struct Cli {
     #[arg(short = 'n', long = "dont-fork")]
     pub dont_fork: bool,
 
-    /// Dump the configuration data: to the log, or `--dump-conf=json` as JSON on stdout
+    /// Dump the configuration data: `-d` to the log at start (the daemon runs), `--dump-conf` on stdout and exit, `--dump-conf=json` as JSON on stdout and exit
     #[arg(
         short = 'd',
         long = "dump-conf",

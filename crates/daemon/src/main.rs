@@ -32,7 +32,10 @@ fn main() -> ExitCode {
     if cli.config_test.is_some() {
         return keepalived_rs::run::config_test(&cli);
     }
-    if cli.dump_conf.is_some() {
+    // `--dump-conf[=json]` prints the model and exits; keepalived's `-d` runs the daemon and
+    // writes the dump to the log at start (run.rs).
+    let long_dump = std::env::args().any(|a| a.starts_with("--dump-conf"));
+    if cli.dump_conf.is_some() && long_dump {
         return keepalived_rs::run::dump_conf(&cli);
     }
     keepalived_rs::run::run(&cli)

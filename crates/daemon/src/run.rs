@@ -132,6 +132,17 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         );
         return ExitCode::from(1);
     }
+    if cli.dump_conf.is_some() {
+        // keepalived's -d: the configuration as it will run, in the log.
+        match serde_json::to_value(&loaded.config) {
+            Ok(doc) => {
+                for line in readable(&doc).lines() {
+                    tracing::info!("{line}");
+                }
+            }
+            Err(e) => tracing::warn!("cannot dump the configuration: {e}"),
+        }
+    }
     let written = crate::setup::written(&loaded.config);
     let mut read = crate::setup::from_loaded(&loaded, &written, &system);
     for why in &read.skipped {
