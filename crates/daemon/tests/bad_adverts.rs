@@ -20,16 +20,14 @@ use socket2::{Domain, Protocol, Socket, Type};
 const VIP: &str = "10.92.0.100";
 
 fn conf(me: &str, master: bool) -> String {
-    let (state, prio) = if master {
-        ("MASTER", 150)
-    } else {
-        ("BACKUP", 100)
-    };
-    format!(
-        "global_defs {{\n  router_id {me}\n}}\nvrrp_instance VI_1 {{\n  state {state}\n  interface eth0\n  \
-         virtual_router_id 42\n  priority {prio}\n  advert_int 1\n  authentication {{\n    auth_type PASS\n    \
-         auth_pass s3cret\n  }}\n  virtual_ipaddress {{\n    {VIP}/24\n  }}\n}}\n"
-    )
+    common::Pair {
+        vrid: 42,
+        advert_int: "1",
+        vip: VIP,
+        global: "",
+        instance: "  authentication {\n    auth_type PASS\n    auth_pass s3cret\n  }\n",
+    }
+    .conf(me, master)
 }
 
 fn advert(priority: u8, vrid: u8, version: Version, pass: &str, vips: &[&str]) -> Advert {

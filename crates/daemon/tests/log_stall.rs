@@ -17,16 +17,14 @@ use testbed::{ChildGuard, skip_unless_root};
 const VIP: &str = "10.95.0.100";
 
 fn conf(me: &str, master: bool) -> String {
-    let (state, prio) = if master {
-        ("MASTER", 150)
-    } else {
-        ("BACKUP", 100)
-    };
-    format!(
-        "global_defs {{\n  router_id {me}\n  vrrp_version 3\n}}\nvrrp_instance VI_1 {{\n  state {state}\n  \
-         interface eth0\n  virtual_router_id 45\n  priority {prio}\n  advert_int 0.05\n  \
-         virtual_ipaddress {{\n    {VIP}/24\n  }}\n}}\n"
-    )
+    common::Pair {
+        vrid: 45,
+        advert_int: "0.05",
+        vip: VIP,
+        global: "  vrrp_version 3\n",
+        instance: "",
+    }
+    .conf(me, master)
 }
 
 #[test]

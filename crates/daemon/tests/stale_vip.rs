@@ -14,15 +14,14 @@ use nix::sys::signal::Signal;
 const VIP: &str = "10.93.0.100";
 
 fn conf(me: &str, master: bool, extra: &str) -> String {
-    let (state, prio) = if master {
-        ("MASTER", 150)
-    } else {
-        ("BACKUP", 100)
-    };
-    format!(
-        "global_defs {{\n  router_id {me}\n{extra}}}\nvrrp_instance VI_1 {{\n  state {state}\n  interface eth0\n  \
-         virtual_router_id 43\n  priority {prio}\n  advert_int 1\n  virtual_ipaddress {{\n    {VIP}/24\n  }}\n}}\n"
-    )
+    common::Pair {
+        vrid: 43,
+        advert_int: "1",
+        vip: VIP,
+        global: extra,
+        instance: "",
+    }
+    .conf(me, master)
 }
 
 #[test]

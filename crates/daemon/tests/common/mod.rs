@@ -227,3 +227,30 @@ pub fn wait_until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// One vrrp_instance VI_1 on eth0 for a master (state MASTER, priority 150) or a backup (state
+/// BACKUP, priority 100): `global` and `instance` are extra lines for global_defs and the
+/// instance (each ending in a newline, or empty).
+pub struct Pair<'a> {
+    pub vrid: u8,
+    pub advert_int: &'a str,
+    pub vip: &'a str,
+    pub global: &'a str,
+    pub instance: &'a str,
+}
+
+impl Pair<'_> {
+    pub fn conf(&self, me: &str, master: bool) -> String {
+        let (state, prio) = if master {
+            ("MASTER", 150)
+        } else {
+            ("BACKUP", 100)
+        };
+        format!(
+            "global_defs {{\n  router_id {me}\n{}}}\nvrrp_instance VI_1 {{\n  state {state}\n  \
+             interface eth0\n  virtual_router_id {}\n  priority {prio}\n  advert_int {}\n{}  \
+             virtual_ipaddress {{\n    {}/24\n  }}\n}}\n",
+            self.global, self.vrid, self.advert_int, self.instance, self.vip
+        )
+    }
+}
