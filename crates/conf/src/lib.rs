@@ -259,6 +259,25 @@ pub enum Source<'a> {
     Text(&'a str, &'a str),
 }
 
+impl Source<'_> {
+    /// Runs the preprocessor over the file or text, each line into `sink`; true when a file
+    /// error is fatal.
+    fn read_into(
+        self,
+        reader: &preprocess::Options,
+        sources: &mut SourceMap,
+        diags: &mut Diagnostics,
+        sink: &mut impl preprocess::Lines,
+    ) -> bool {
+        match self {
+            Source::File(path) => preprocess::read_file_into(path, reader, sources, diags, sink),
+            Source::Text(name, text) => {
+                preprocess::read_str_into(name, text, reader, sources, diags, sink)
+            }
+        }
+    }
+}
+
 /// The preprocessor and the tree builder together: each line goes into the tree as it is
 /// read (a large file's lines are never all held at once). Gives the tree, the diagnostics
 /// (the preprocessor's, then the tree's), the text read and whether a file error is fatal.
@@ -270,14 +289,7 @@ pub fn read_tree(
     let mut diags = Diagnostics::new();
     let mut builder = tree::Builder::new();
     let reader = opts.reader();
-    let file_error = match src {
-        Source::File(path) => {
-            preprocess::read_file_into(path, &reader, &mut sources, &mut diags, &mut builder)
-        }
-        Source::Text(name, text) => {
-            preprocess::read_str_into(name, text, &reader, &mut sources, &mut diags, &mut builder)
-        }
-    };
+    let file_error = src.read_into(&reader, &mut sources, &mut diags, &mut builder);
     let nodes = builder.finish(&mut diags);
     (nodes, diags, sources, file_error)
 }
@@ -297,14 +309,7 @@ pub fn read_model(src: Source<'_>, opts: &LoadOptions) -> Loaded {
         diags: Diagnostics::new(),
     };
     let reader = opts.reader();
-    let file_error = match src {
-        Source::File(path) => {
-            preprocess::read_file_into(path, &reader, &mut sources, &mut diags, &mut sink)
-        }
-        Source::Text(name, text) => {
-            preprocess::read_str_into(name, text, &reader, &mut sources, &mut diags, &mut sink)
-        }
-    };
+    let file_error = src.read_into(&reader, &mut sources, &mut diags, &mut sink);
     let Streaming {
         builder,
         diags: mut model_diags,
