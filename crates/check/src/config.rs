@@ -39,7 +39,62 @@ pub enum Forwarding {
     #[default]
     Nat,
     Dr,
-    Tun,
+    /// `TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`.
+    Tun(Tunnel),
+}
+
+/// The tunnel of `TUN` forwarding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Tunnel {
+    pub kind: TunnelKind,
+    /// GUE's UDP port (0 for IPIP and GRE).
+    pub port: u16,
+    pub checksum: TunnelChecksum,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TunnelKind {
+    #[default]
+    Ipip,
+    Gue,
+    Gre,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TunnelChecksum {
+    #[default]
+    NoCsum,
+    Csum,
+    RemCsum,
+}
+
+/// The scheduler flags keepalived passes to IPVS (`ops`, `flag-1..3`, `sh-*`, `mh-*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SchedFlags {
+    /// `ops`: one-packet scheduling (kept for UDP services only, as keepalived does).
+    pub one_packet: bool,
+    /// `flag-1` / `sh-fallback` / `mh-fallback` (IP_VS_SVC_F_SCHED1).
+    pub sched1: bool,
+    /// `flag-2` / `sh-port` / `mh-port` (IP_VS_SVC_F_SCHED2).
+    pub sched2: bool,
+    /// `flag-3` (IP_VS_SVC_F_SCHED3).
+    pub sched3: bool,
+}
+
+/// `persistence_granularity`: an IPv4 netmask or an IPv6 prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Granularity {
+    V4(std::net::Ipv4Addr),
+    V6(u8),
+}
+
+impl fmt::Display for Granularity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Granularity::V4(m) => write!(f, "{m}"),
+            Granularity::V6(p) => write!(f, "{p}"),
+        }
+    }
 }
 
 /// What a `virtual_server` line names.
@@ -62,7 +117,8 @@ pub enum GroupEntry {
         last: IpAddr,
         port: u16,
     },
-    Fwmark(u32),
+    /// A mark with its family (`fwmark N inet6`); `None`: the virtual server's.
+    Fwmark(u32, Option<bool>),
 }
 
 /// A notify script (`notify_up`, `quorum_up`, ...) as keepalived stores it.
@@ -108,7 +164,13 @@ pub struct VirtualServerConfig {
     pub forwarding: Forwarding,
     /// `persistence_timeout` in seconds.
     pub persistence_timeout: Option<u32>,
-    pub persistence_granularity: Option<IpAddr>,
+    pub persistence_granularity: Option<Granularity>,
+    /// `persistence_engine`.
+    pub persistence_engine: Option<String>,
+    /// Scheduler flags.
+    pub sched_flags: SchedFlags,
+    /// `ip_family inet6` or what the addresses imply (fwmark services: IPv4 unless told).
+    pub ipv6: bool,
     pub delay_loop: Duration,
     pub connect_timeout: Duration,
     /// `retry`; `None` leaves the per-checker default.
@@ -140,6 +202,9 @@ impl VirtualServerConfig {
             forwarding: Forwarding::Nat,
             persistence_timeout: None,
             persistence_granularity: None,
+            persistence_engine: None,
+            sched_flags: SchedFlags::default(),
+            ipv6: false,
             delay_loop: DEFAULT_DELAY_LOOP,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: None,

@@ -9,7 +9,6 @@
 //! (type, port, checksum), `snmp_name` and the real servers' `uthreshold`/`lthreshold` are kept
 //! in the conf model for the IPVS side; the checkers do not need them.
 
-use std::net::{IpAddr, Ipv6Addr};
 use std::path::PathBuf;
 
 use keepalived_conf::Config;
@@ -17,7 +16,8 @@ use keepalived_conf::model::lvs;
 use keepalived_conf::model::vrrp::Command;
 
 use crate::config::{
-    CheckerCommon, CheckerConfig, ConnectOptions, DnsType, FileCheckConfig, Forwarding, GroupEntry,
+    CheckerCommon, CheckerConfig, ConnectOptions, DnsType, FileCheckConfig, Forwarding, Granularity,
+    GroupEntry, SchedFlags, Tunnel, TunnelChecksum, TunnelKind,
     HttpGetConfig, HttpProtocol, Protocol, RealServerConfig, ReplyPattern, Script,
     SorryServerConfig, SslConfig, StatusRange, UrlConfig, VirtualServerConfig, VsIdent,
 };
@@ -88,6 +88,15 @@ pub fn from_config(cfg: &Config) -> CheckConfig {
         v.forwarding = vs.forwarding.map(forwarding).unwrap_or(Forwarding::Nat);
         v.persistence_timeout = vs.persistence_timeout;
         v.persistence_granularity = vs.persistence_granularity.map(granularity);
+        v.persistence_engine = vs.persistence_engine.clone();
+        v.ipv6 = vs.family == Some(keepalived_conf::model::ip::Family::V6);
+        v.sched_flags = SchedFlags {
+            // keepalived keeps one-packet scheduling for UDP services only.
+            one_packet: vs.flags.one_packet && v.protocol == Protocol::Udp,
+            sched1: vs.flags.flag_1 || vs.flags.sh_fallback || vs.flags.mh_fallback,
+            sched2: vs.flags.flag_2 || vs.flags.sh_port || vs.flags.mh_port,
+            sched3: vs.flags.flag_3,
+        };
         v.delay_loop = vs.delay_loop;
         v.connect_timeout = vs.connect_timeout;
         v.retry = vs.retry;
@@ -133,7 +142,10 @@ fn group_entry(e: &lvs::GroupEntry) -> GroupEntry {
             last: *last,
             port: *port,
         },
-        lvs::GroupEntry::Fwmark { mark, .. } => GroupEntry::Fwmark(*mark),
+        lvs::GroupEntry::Fwmark { mark, family } => GroupEntry::Fwmark(
+            *mark,
+            family.map(|f| f == keepalived_conf::model::ip::Family::V6),
+        ),
     }
 }
 
@@ -141,19 +153,26 @@ fn forwarding(f: lvs::Forwarding) -> Forwarding {
     match f {
         lvs::Forwarding::Nat => Forwarding::Nat,
         lvs::Forwarding::Dr => Forwarding::Dr,
-        lvs::Forwarding::Tun(_) => Forwarding::Tun,
+        lvs::Forwarding::Tun(t) => Forwarding::Tun(Tunnel {
+            kind: match t.kind {
+                lvs::TunnelKind::Ipip => TunnelKind::Ipip,
+                lvs::TunnelKind::Gue => TunnelKind::Gue,
+                lvs::TunnelKind::Gre => TunnelKind::Gre,
+            },
+            port: t.port.unwrap_or(0),
+            checksum: match t.checksum {
+                lvs::TunnelChecksum::NoCsum => TunnelChecksum::NoCsum,
+                lvs::TunnelChecksum::Csum => TunnelChecksum::Csum,
+                lvs::TunnelChecksum::RemCsum => TunnelChecksum::RemCsum,
+            },
+        }),
     }
 }
 
-/// An IPv6 prefix length becomes the netmask it stands for.
-fn granularity(g: lvs::Granularity) -> IpAddr {
+fn granularity(g: lvs::Granularity) -> Granularity {
     match g {
-        lvs::Granularity::V4(m) => IpAddr::V4(m),
-        lvs::Granularity::V6(p) => {
-            let bits = u32::from(p.min(128));
-            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-            IpAddr::V6(Ipv6Addr::from(mask))
-        }
+        lvs::Granularity::V4(m) => Granularity::V4(m),
+        lvs::Granularity::V6(p) => Granularity::V6(p),
     }
 }
 

@@ -6,8 +6,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::accounting::Transition;
 use crate::config::{
-    CheckerKind, Forwarding, GroupEntry, MAX_WEIGHT, Protocol, Script, Trio, VirtualServerConfig,
-    VsIdent, format_vs,
+    CheckerKind, Forwarding, Granularity, GroupEntry, MAX_WEIGHT, Protocol, SchedFlags, Script,
+    Trio, VirtualServerConfig, VsIdent, format_vs,
 };
 use crate::probe::DynamicWeight;
 
@@ -91,13 +91,28 @@ pub struct Dest {
     pub lthreshold: Option<u32>,
 }
 
-/// A service with its scheduling parameters and destinations.
+/// A service with its scheduling parameters and destinations: everything IPVS is given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
     pub scheduler: String,
+    pub sched_flags: SchedFlags,
     pub persistence_timeout: Option<u32>,
-    pub persistence_granularity: Option<IpAddr>,
+    /// Applied with a persistence timeout only; never to the services of a group's entries
+    /// (keepalived programs those with the full netmask).
+    pub persistence_granularity: Option<Granularity>,
+    pub persistence_engine: Option<String>,
     pub dests: BTreeMap<SocketAddr, Dest>,
+}
+
+impl Service {
+    /// Whether the service itself (not its destinations) differs.
+    pub fn same_params(&self, other: &Service) -> bool {
+        self.scheduler == other.scheduler
+            && self.sched_flags == other.sched_flags
+            && self.persistence_timeout == other.persistence_timeout
+            && self.persistence_granularity == other.persistence_granularity
+            && self.persistence_engine == other.persistence_engine
+    }
 }
 
 /// The whole IPVS table that should exist.
@@ -134,10 +149,7 @@ impl Table {
                     }
                 }
                 Some(old) => {
-                    if old.scheduler != svc.scheduler
-                        || old.persistence_timeout != svc.persistence_timeout
-                        || old.persistence_granularity != svc.persistence_granularity
-                    {
+                    if !old.same_params(svc) {
                         let mut bare = svc.clone();
                         bare.dests.clear();
                         out.push(TableChange::EditService(key.clone(), bare));
@@ -646,12 +658,18 @@ impl Model {
             }
             let svc = Service {
                 scheduler: cfg.scheduler.clone(),
+                sched_flags: cfg.sched_flags,
                 persistence_timeout: cfg.persistence_timeout,
                 persistence_granularity: cfg.persistence_granularity,
+                persistence_engine: cfg.persistence_engine.clone(),
                 dests,
             };
+            let group = matches!(cfg.ident, VsIdent::Group { .. });
             for key in service_keys(cfg) {
                 let mut s = svc.clone();
+                if group {
+                    s.persistence_granularity = None;
+                }
                 if let ServiceKey::Addr { addr, .. } = key {
                     // Real servers without a port take the service's (DR/TUN port 0 form).
                     s.dests = s
@@ -872,7 +890,7 @@ fn fmt_vs(cfg: &VirtualServerConfig) -> String {
 
 /// The IPVS services a virtual server stands for (several for a group).
 fn service_keys(cfg: &VirtualServerConfig) -> Vec<ServiceKey> {
-    let v6 = cfg.real_servers.first().is_some_and(|r| r.addr.is_ipv6());
+    let v6 = cfg.ipv6;
     match &cfg.ident {
         VsIdent::Addr(a) => vec![ServiceKey::Addr {
             protocol: cfg.protocol,
@@ -883,7 +901,10 @@ fn service_keys(cfg: &VirtualServerConfig) -> Vec<ServiceKey> {
             let mut out = Vec::new();
             for e in &cfg.group_entries {
                 match e {
-                    GroupEntry::Fwmark(m) => out.push(ServiceKey::Fwmark { mark: *m, ipv6: v6 }),
+                    GroupEntry::Fwmark(m, family) => out.push(ServiceKey::Fwmark {
+                        mark: *m,
+                        ipv6: family.unwrap_or(v6),
+                    }),
                     GroupEntry::Range {
                         first,
                         last,
@@ -943,7 +964,7 @@ impl std::fmt::Display for Table {
                 let fwd = match d.forwarding {
                     Forwarding::Nat => "Masq",
                     Forwarding::Dr => "Route",
-                    Forwarding::Tun => "Tunnel",
+                    Forwarding::Tun(_) => "Tunnel",
                 };
                 writeln!(f, "  -> {:<28} {fwd:<7} {}", addr.to_string(), d.weight)?;
             }

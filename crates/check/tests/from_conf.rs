@@ -192,7 +192,7 @@ virtual_server 2001:db8::10 53 {
                 last: "10.0.0.3".parse().unwrap(),
                 port: 80
             },
-            GroupEntry::Fwmark(9)
+            GroupEntry::Fwmark(9, None)
         ]
     );
     let rs = &v.real_servers[0];
@@ -294,7 +294,7 @@ virtual_server 2001:db8::10 53 {
         }
     );
     assert_eq!(v2.protocol, Protocol::Udp);
-    assert_eq!(v2.real_servers[0].forwarding, Some(Forwarding::Tun));
+    assert_eq!(v2.real_servers[0].forwarding, Some(Forwarding::Tun(Default::default())));
     assert_eq!(v2.persistence_timeout, Some(10));
     let v3 = &cc.virtual_servers[2];
     assert_eq!(
@@ -304,6 +304,7 @@ virtual_server 2001:db8::10 53 {
     );
     assert_eq!(
         v3.persistence_granularity,
-        Some("ffff:ffff:ffff:ffff::".parse().unwrap())
+        Some(keepalived_check::Granularity::V6(64))
     );
+    assert!(v3.ipv6);
 }

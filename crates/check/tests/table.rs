@@ -237,7 +237,7 @@ fn group_expands_to_services_and_thresholds_reach_dests() {
             last: "10.0.0.3".parse().unwrap(),
             port: 80,
         },
-        GroupEntry::Fwmark(7),
+        GroupEntry::Fwmark(7, None),
     ];
     vs.real_servers[0].uthreshold = Some(100);
     vs.real_servers[0].lthreshold = Some(10);
