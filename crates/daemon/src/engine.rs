@@ -243,6 +243,8 @@ pub struct Engine<S: Shell> {
     dropped: Option<Arc<Dropped>>,
     /// [`Shell::settled`] is due then (CLOCK_MONOTONIC), [`SETTLE`] after the last state change.
     settle_at: Option<Duration>,
+    /// `lvs_sync_daemon ... inst NAME`: the instance whose state picks the sync daemon's role.
+    syncd: Option<(String, crate::lvs::syncd::Driver)>,
 }
 
 fn notify_state(s: State) -> Option<NotifyState> {
@@ -342,6 +344,7 @@ impl<S: Shell> Engine<S> {
             clock: Clock::start(),
             dropped: None,
             settle_at: None,
+            syncd: None,
         }
     }
 
@@ -349,6 +352,19 @@ impl<S: Shell> Engine<S> {
     pub fn with_dropped(mut self, d: Arc<Dropped>) -> Self {
         self.dropped = Some(d);
         self
+    }
+
+    /// The IPVS sync daemon follows instance `name` (keepalived's `lvs_sync_daemon IF inst NAME`).
+    pub fn with_sync_daemon(mut self, name: String, driver: crate::lvs::syncd::Driver) -> Self {
+        self.syncd = Some((name, driver));
+        self
+    }
+
+    /// Stops the sync daemon the instance drove (after the loop ended).
+    pub fn stop_sync_daemon(&mut self) {
+        if let Some((_, d)) = self.syncd.take() {
+            d.stop();
+        }
     }
 
     pub fn router(&self) -> &Router {
@@ -584,6 +600,17 @@ impl<S: Shell> Engine<S> {
         let prio = inst.effective_priority();
         let init = matches!(inst.last_cause(), Some(keepalived_vrrp::Cause::Startup));
         let name = self.name(i).to_string();
+        if let Some((inst, d)) = &self.syncd
+            && *inst == name
+        {
+            // keepalived: a master runs the sync master; leaving master (backup, fault) the
+            // sync backup.
+            match s {
+                State::Master => d.set(crate::lvs::syncd::Role::Master),
+                State::Backup | State::Fault => d.set(crate::lvs::syncd::Role::Backup),
+                State::Init | State::Stop => {}
+            }
+        }
         match s {
             State::Stop => {}
             _ if init && s == State::Backup => {

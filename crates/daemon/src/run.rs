@@ -404,6 +404,9 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         );
     }
     let mut engine = Engine::new(plan, shell, notifier).with_dropped(dropped);
+    if let Some((name, driver)) = sync_daemon_of(&loaded.config) {
+        engine = engine.with_sync_daemon(name, driver);
+    }
     // The configuration's trees and the setup's reading are copied into what runs: freed, and
     // the freed heap handed back to the kernel, they no longer count in the daemon's RSS.
     drop(read);
@@ -414,6 +417,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     // As keepalived's VRRP process: once the configuration runs.
     crate::sched::apply(crate::sched::Side::Vrrp, &vrrp_sched);
     engine.run(rx, controls).await;
+    engine.stop_sync_daemon();
     if let Some(l) = lvs {
         l.stop().await;
     }
@@ -423,6 +427,20 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `lvs_sync_daemon IF inst NAME`: a driver for the instance `NAME` (its VRID the default sync
+/// id). Unknown instance: said, and no sync daemon (keepalived's `-t` reports it too).
+fn sync_daemon_of(cfg: &keepalived_conf::Config) -> Option<(String, crate::lvs::syncd::Driver)> {
+    let d = cfg.global.lvs_sync_daemon.as_ref()?;
+    let name = d.instance.as_ref()?;
+    let Some(inst) = cfg.vrrp.instances.iter().find(|i| &i.name == name) else {
+        tracing::error!("lvs_sync_daemon: vrrp_instance {name} does not exist; no connection sync");
+        return None;
+    };
+    let conf = crate::lvs::syncd::Config::of(d, inst.virtual_router_id);
+    let driver = crate::lvs::syncd::Driver::start(conf)?;
+    Some((name.clone(), driver))
 }
 
 /// keepalived's default sender: our user's name at the host name.

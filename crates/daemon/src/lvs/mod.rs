@@ -1,9 +1,14 @@
 //! The checker side of the daemon (keepalived's healthcheckers process, on its own thread):
-//! runs keepalived-check's scheduler and carries out its reports: log, scripts, FIFOs, mail, dump.
-//!
-//! The kernel's IPVS is not programmed yet: the table the checkers keep true is computed, and each
-//! change to it is logged as the steps IPVS would be given. keepalived's checker process would
-//! refuse to run without IPVS; we say once that it is missing and go on checking.
+//! runs keepalived-check's scheduler and carries out its reports: log, scripts, FIFOs, mail, dump,
+//! and the kernel's IPVS table through [`apply::Applier`] (reconciled at start, each change
+//! applied as its difference). keepalived's checker process refuses to run without IPVS; we say
+//! once that it is missing, log the table's changes instead and go on checking.
+
+pub mod apply;
+mod kernel;
+pub mod syncd;
+
+use kernel::Kernel;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -59,17 +64,22 @@ pub fn wanted(cli: &Cli, cfg: &Config) -> bool {
     !cli.vrrp && !cfg.lvs.virtual_servers.is_empty()
 }
 
-/// Whether this kernel (in this namespace) has IPVS: the module creates /proc/net/ip_vs.
-pub fn ipvs_present() -> bool {
-    Path::new("/proc/net/ip_vs").exists()
-}
-
-/// The warning said once at start about IPVS.
-pub fn ipvs_warning(present: bool) -> &'static str {
-    if present {
-        "IPVS is present, but keepalived-rs does not program it yet: the LVS table is only computed and reported (log, SIGUSR1 dump)"
-    } else {
-        "IPVS is unavailable in this kernel (no /proc/net/ip_vs): the LVS table is only computed and reported (log, SIGUSR1 dump)"
+/// The sink of the table: the kernel's IPVS when it can be opened, else the log (said once).
+fn open_sink() -> Box<dyn apply::Sink + Send> {
+    match keepalived_ipvs::Client::open() {
+        Ok(c) => Box::new(apply::Kernel(c)),
+        Err(e) => {
+            if e.is_permission() {
+                error!(
+                    "IPVS: {e}: keepalived-rs needs CAP_NET_ADMIN to program IPVS; the LVS table is only computed and reported (log, SIGUSR1 dump)"
+                );
+            } else {
+                warn!(
+                    "IPVS is unavailable in this kernel ({e}): the LVS table is only computed and reported (log, SIGUSR1 dump)"
+                );
+            }
+            Box::new(apply::LogOnly)
+        }
     }
 }
 
@@ -96,7 +106,6 @@ struct Context {
     security: ScriptSecurity,
     fifos: Vec<Arc<Mutex<Fifo>>>,
     mail: Option<Arc<Mail>>,
-    ipvs: bool,
 }
 
 /// What a configuration asks the checkers to do.
@@ -104,11 +113,56 @@ pub struct Plan {
     vss: Vec<VirtualServerConfig>,
     opts: ModelOptions,
     sched: SchedulerOptions,
+    kernel: KernelPlan,
+}
+
+/// global_defs' IPVS settings and `-I`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct KernelPlan {
+    /// `lvs_flush`: empty the table at start.
+    flush: bool,
+    release: apply::Release,
+    /// `lvs_timeouts` (0: the kernel's).
+    timeouts: keepalived_ipvs::Timeouts,
+    /// `lvs_sync_daemon` without `inst`: the checker side runs both roles.
+    syncd: Option<syncd::Config>,
+}
+
+impl KernelPlan {
+    fn of(cfg: &Config, dont_release: bool) -> KernelPlan {
+        use keepalived_conf::model::global::LvsFlushOnStop;
+        let g = &cfg.global;
+        let secs = |d: Option<Duration>| {
+            d.map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+                .unwrap_or(0)
+        };
+        KernelPlan {
+            flush: g.lvs_flush,
+            release: if dont_release {
+                apply::Release::Keep
+            } else if g.lvs_flush_on_stop == Some(LvsFlushOnStop::Full) {
+                apply::Release::Flush
+            } else {
+                apply::Release::Ours
+            },
+            timeouts: keepalived_ipvs::Timeouts {
+                tcp: secs(g.lvs_timeouts.tcp),
+                tcp_fin: secs(g.lvs_timeouts.tcpfin),
+                udp: secs(g.lvs_timeouts.udp),
+            },
+            syncd: g
+                .lvs_sync_daemon
+                .as_ref()
+                .filter(|d| d.instance.is_none())
+                .map(|d| syncd::Config::of(d, 0)),
+        }
+    }
 }
 
 impl Plan {
-    /// Maps `cfg` (what cannot run is logged, once per load); `log_detail`: `-D`.
-    pub fn of(cfg: &Config, log_detail: bool) -> Plan {
+    /// Maps `cfg` (what cannot run is logged, once per load); `log_detail`: `-D`;
+    /// `dont_release`: `-I`.
+    pub fn of(cfg: &Config, log_detail: bool, dont_release: bool) -> Plan {
         let mapped = keepalived_check::from_conf::from_config(cfg);
         for what in &mapped.unsupported {
             warn!("{what}");
@@ -145,6 +199,7 @@ impl Plan {
                 tls,
                 log_detail,
             },
+            kernel: KernelPlan::of(cfg, dont_release),
         }
     }
 
@@ -184,7 +239,7 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
             None
         }
     };
-    let plan = Plan::of(cfg, cli.log_detail);
+    let plan = Plan::of(cfg, cli.log_detail, cli.dont_release_ipvs);
     let security = security_of(globals);
     let mail = mail_of(globals).map(Arc::new);
     let fifos = [
@@ -211,8 +266,7 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
             };
             rt.block_on(async move {
                 crate::sched::apply(crate::sched::Side::Checker, &sched);
-                let ipvs = ipvs_present();
-                warn!("{}", ipvs_warning(ipvs));
+                let mut kernel = Kernel::open(plan.kernel.clone());
                 let fifos = open_fifos(&fifos, &security);
                 // ha_suspend: the addresses at start (the watch started later keeps them).
                 let local = if suspended(&plan.vss).is_empty() {
@@ -230,16 +284,18 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
                         security,
                         fifos,
                         mail,
-                        ipvs,
                     },
                     vss: plan.vss,
                     table: Table::default(),
                     checkers: HashMap::new(),
                     running: JoinSet::new(),
                     mails: JoinSet::new(),
+                    kernel: None,
                 };
                 side.act(actions);
-                side.table_changed(table);
+                kernel.start(&table);
+                side.table = table;
+                side.kernel = Some(kernel);
                 let _ = started_tx.send(());
                 side.serve(running, reports, rx).await;
             });
@@ -303,7 +359,7 @@ impl Lvs {
             );
             return;
         }
-        let plan = Plan::of(&loaded.config, cli.log_detail);
+        let plan = Plan::of(&loaded.config, cli.log_detail, cli.dont_release_ipvs);
         let _ = self.tx.send(Request::Reload(Box::new(plan))).await;
     }
 
@@ -355,6 +411,8 @@ struct Side {
     running: JoinSet<()>,
     /// Mails are not waited for on stop: a dead mail server must not delay the exit.
     mails: JoinSet<()>,
+    /// The kernel's table (or its log stand-in), set once started.
+    kernel: Option<Kernel>,
 }
 
 impl Side {
@@ -402,7 +460,10 @@ impl Side {
         };
         let omega = running.shutdown().await;
         self.act(omega);
-        self.table_changed(Table::default());
+        self.table = Table::default();
+        if let Some(k) = &mut self.kernel {
+            k.stop();
+        }
         let _ = tokio::time::timeout(STOP_DRAIN, async {
             while self.running.join_next().await.is_some() {}
         })
@@ -518,6 +579,9 @@ impl Side {
         self.checkers = checkers;
         self.vss = plan.vss.clone();
         self.act(actions);
+        if let Some(k) = &mut self.kernel {
+            k.reconfigure(&plan.kernel);
+        }
         self.table_changed(table);
         (running, reports)
     }
@@ -539,13 +603,8 @@ impl Side {
     }
 
     fn table_changed(&mut self, next: Table) {
-        let verb = if self.ctx.ipvs {
-            "LVS table (not programmed)"
-        } else {
-            "LVS table (no IPVS)"
-        };
-        for c in self.table.diff(&next) {
-            info!("{verb}: {}", change_line(&c));
+        if let Some(k) = &mut self.kernel {
+            k.update(&next);
         }
         self.table = next;
     }
@@ -613,12 +672,13 @@ impl Side {
         }
     }
 
-    fn dump(&self) {
+    fn dump(&mut self) {
         info!(
             "Printing checker data for process({}) on signal",
             std::process::id()
         );
-        let text = check_data(&self.vss, &self.table, &self.checkers, self.ctx.ipvs);
+        let kernel = self.kernel.as_mut().and_then(Kernel::read_for_dump);
+        let text = check_data(&self.vss, &self.table, &self.checkers, kernel.as_deref());
         if let Err(e) = crate::dump::write_file(CHECK_DATA_FILE, &text) {
             error!("writing {CHECK_DATA_FILE}: {e}");
         }
@@ -771,7 +831,7 @@ fn forwarding_name(f: Forwarding) -> &'static str {
     match f {
         Forwarding::Nat => "Masq",
         Forwarding::Dr => "Route",
-        Forwarding::Tun => "Tunnel",
+        Forwarding::Tun(_) => "Tunnel",
     }
 }
 
@@ -849,14 +909,14 @@ pub fn check_data(
     vss: &[VirtualServerConfig],
     table: &Table,
     checkers: &HashMap<CheckerId, bool>,
-    ipvs: bool,
+    kernel: Option<&str>,
 ) -> String {
     let mut s = String::from("------< LVS Topology >------\n");
     let _ = writeln!(
         s,
         " IPVS = {}",
-        if ipvs {
-            "present, not programmed by keepalived-rs yet"
+        if kernel.is_some() {
+            "present, programmed"
         } else {
             "unavailable (table computed only)"
         }
@@ -929,6 +989,10 @@ pub fn check_data(
     }
     let _ = writeln!(s, "------< Computed LVS table >------");
     let _ = write!(s, "{table}");
+    if let Some(k) = kernel {
+        let _ = writeln!(s, "------< Kernel IPVS table and statistics >------");
+        let _ = write!(s, "{k}");
+    }
     s
 }
 
@@ -960,8 +1024,10 @@ mod tests {
             key(),
             Service {
                 scheduler: "rr".into(),
+                sched_flags: Default::default(),
                 persistence_timeout: Some(50),
                 persistence_granularity: None,
+                persistence_engine: None,
                 dests: dests
                     .iter()
                     .map(|(a, w)| (a.parse().unwrap(), dest(*w)))
@@ -1028,7 +1094,7 @@ mod tests {
             },
             false,
         );
-        let text = check_data(&[vs], &table(&[("10.0.0.9:80", 1)]), &states, false);
+        let text = check_data(&[vs], &table(&[("10.0.0.9:80", 1)]), &states, None);
         assert!(text.contains(" VS VIP = 10.0.0.1, VPORT = 80\n"), "{text}");
         assert!(
             text.contains(
