@@ -630,3 +630,167 @@ fn modprobe_ip_vs() {
         .stderr(Stdio::null())
         .status();
 }
+
+#[cfg(all(test, target_endian = "little"))]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn nlmsg(kind: u16, flags: u16, seq: u32, port: u32, payload: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&(16 + payload.len() as u32).to_le_bytes());
+        v.extend_from_slice(&kind.to_le_bytes());
+        v.extend_from_slice(&flags.to_le_bytes());
+        v.extend_from_slice(&seq.to_le_bytes());
+        v.extend_from_slice(&port.to_le_bytes());
+        v.extend_from_slice(payload);
+        while v.len() % 4 != 0 {
+            v.push(0);
+        }
+        v
+    }
+
+    #[test]
+    fn frames_a_del_service_request() {
+        let key = ServiceKey::Fwmark {
+            family: Family::V4,
+            mark: 5,
+        };
+        let (command, attrs) = encode_op(&Op::DelService(key));
+        assert_eq!(command, cmd::DEL_SERVICE);
+        let mut buf = Vec::new();
+        frame(
+            Raw {
+                cmd: command,
+                attrs,
+            },
+            0x20,
+            NLM_F_REQUEST | NLM_F_ACK,
+            7,
+            &mut buf,
+        );
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            40, 0, 0, 0,  0x20, 0,  5, 0,  7, 0, 0, 0,  0, 0, 0, 0, // nlmsghdr
+            3, 1, 0, 0,                                              // genl: DEL_SERVICE, v1
+            20, 0, 1, 0,                                             // SERVICE nest
+            6, 0, 1, 0, 2, 0, 0, 0,                                  //   AF = AF_INET
+            8, 0, 5, 0, 5, 0, 0, 0,                                  //   FWMARK = 5
+        ];
+        assert_eq!(buf, want);
+        // a second message goes right after the first (pipelining)
+        frame(
+            Raw {
+                cmd: cmd::FLUSH,
+                attrs: Vec::new(),
+            },
+            0x20,
+            NLM_F_REQUEST | NLM_F_ACK,
+            8,
+            &mut buf,
+        );
+        assert_eq!(buf.len(), 40 + 20);
+        assert_eq!(&buf[40..44], &[20, 0, 0, 0]);
+        assert_eq!(&buf[56..60], &[17, 1, 0, 0]);
+    }
+
+    #[test]
+    fn frames_the_family_lookup() {
+        let req = GenlCtrl {
+            cmd: GenlCtrlCmd::GetFamily,
+            nlas: vec![GenlCtrlAttrs::FamilyName("IPVS".into())],
+        };
+        let mut buf = Vec::new();
+        frame(req, 0x10, NLM_F_REQUEST | NLM_F_ACK, 1, &mut buf);
+        #[rustfmt::skip]
+        let want: Vec<u8> = vec![
+            32, 0, 0, 0,  0x10, 0,  5, 0,  1, 0, 0, 0,  0, 0, 0, 0,
+            3, 2, 0, 0,                      // CTRL_CMD_GETFAMILY, version 2
+            9, 0, 2, 0, b'I', b'P', b'V', b'S', 0, 0, 0, 0,
+        ];
+        assert_eq!(buf, want);
+    }
+
+    #[test]
+    fn splits_a_datagram() {
+        let svc = [4u8, 0, 99, 0]; // an empty attribute from the future
+        let mut dgram = Vec::new();
+        dgram.extend(nlmsg(
+            0x20,
+            NLM_F_MULTIPART,
+            9,
+            77,
+            &[&[1u8, 1, 0, 0][..], &svc].concat(),
+        ));
+        dgram.extend(nlmsg(3, NLM_F_MULTIPART, 9, 77, &0i32.to_le_bytes())); // DONE
+        dgram.extend(nlmsg(
+            2,
+            0,
+            10,
+            77,
+            &[&0i32.to_le_bytes()[..], &[0; 16]].concat(),
+        )); // ACK
+        dgram.extend(nlmsg(
+            2,
+            0x100,
+            11,
+            77,
+            &[&(-3i32).to_le_bytes()[..], &[0; 16]].concat(),
+        )); // ESRCH, capped
+        dgram.extend(nlmsg(3, 2, 12, 77, &(-1i32).to_le_bytes())); // a failed dump
+        let got = split(&dgram);
+        let got: Vec<_> = got.into_iter().map(Result::unwrap).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    9,
+                    77,
+                    Reply::Data {
+                        raw: Raw {
+                            cmd: 1,
+                            attrs: svc.to_vec()
+                        },
+                        multi: true
+                    }
+                ),
+                (9, 77, Reply::Done(0)),
+                (10, 77, Reply::Ack),
+                (11, 77, Reply::Errno(3)),
+                (12, 77, Reply::Done(-1)),
+            ]
+        );
+        // a length past the end, a length below the header, an error without its code
+        let mut bad = nlmsg(0x20, 0, 1, 0, &[1, 1, 0, 0]);
+        bad[0] = 200;
+        assert!(split(&bad)[0].is_err());
+        let mut bad = nlmsg(0x20, 0, 1, 0, &[1, 1, 0, 0]);
+        bad[0] = 8;
+        assert!(split(&bad)[0].is_err());
+        assert!(split(&nlmsg(2, 0, 1, 0, &[0, 0]))[0].is_err());
+        // a genl message without its header
+        assert!(split(&nlmsg(0x20, 0, 1, 0, &[1, 1]))[0].is_err());
+        assert!(split(&[1, 2, 3]).is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            for m in split(&bytes).into_iter().flatten() {
+                if let (_, _, Reply::Data { raw, .. }) = m {
+                    let _ = wire::reply_service(&raw.attrs);
+                    let _ = wire::reply_dest(&raw.attrs, Family::V4);
+                }
+            }
+        }
+
+        #[test]
+        fn split_never_panics_on_plausible_headers(
+            len in 0u32..64, kind in 0u16..40, payload in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+        ) {
+            let mut m = nlmsg(kind, 0, 1, 0, &payload);
+            m[..4].copy_from_slice(&len.to_le_bytes());
+            let _ = split(&m);
+        }
+    }
+}

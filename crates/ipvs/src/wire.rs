@@ -613,3 +613,544 @@ pub(crate) fn daemon_object(state: SyncState, sync_id: u32, ifname: &str) -> Str
         format!("{role} sync daemon {sync_id} on {ifname}")
     }
 }
+
+#[cfg(all(test, target_endian = "little"))]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// One attribute, written by hand: length, type, value, padding.
+    fn a(kind: u16, value: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&((4 + value.len()) as u16).to_le_bytes());
+        v.extend_from_slice(&kind.to_le_bytes());
+        v.extend_from_slice(value);
+        while v.len() % 4 != 0 {
+            v.push(0);
+        }
+        v
+    }
+
+    fn nest(kind: u16, parts: &[Vec<u8>]) -> Vec<u8> {
+        a(kind, &parts.concat())
+    }
+
+    fn ip16(s: &str) -> [u8; 16] {
+        addr16(s.parse().unwrap())
+    }
+
+    fn le16(v: u16) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+
+    fn le32(v: u32) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+
+    fn le64(v: u64) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+
+    fn flags(f: u32) -> Vec<u8> {
+        [le32(f), le32(u32::MAX)].concat()
+    }
+
+    fn encoded(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
+        let mut w = Writer::new();
+        f(&mut w);
+        w.into_bytes()
+    }
+
+    #[test]
+    fn service_v4_persistent_with_mask() {
+        let key = ServiceKey::Addr {
+            protocol: Protocol::Tcp,
+            addr: "10.0.0.1:80".parse().unwrap(),
+        };
+        let mut s = Service::new(key, "wlc");
+        s.flags = svc_flags::PERSISTENT | svc_flags::HASHED; // HASHED is never sent
+        s.timeout = 300;
+        s.netmask = u32::from(Ipv4Addr::new(255, 255, 255, 0));
+        let want = nest(
+            1,
+            &[
+                a(1, &le16(2)),
+                a(2, &le16(6)),
+                a(3, &ip16("10.0.0.1")),
+                a(4, &[0, 80]),
+                a(6, b"wlc\0"),
+                a(7, &flags(1)),
+                a(8, &le32(300)),
+                a(9, &[255, 255, 255, 0]),
+            ],
+        );
+        assert_eq!(encoded(|w| service_nest(w, &s)), want);
+        // the identity alone
+        let want = nest(
+            1,
+            &[
+                a(1, &le16(2)),
+                a(2, &le16(6)),
+                a(3, &ip16("10.0.0.1")),
+                a(4, &[0, 80]),
+            ],
+        );
+        assert_eq!(encoded(|w| service_key_nest(w, &key)), want);
+    }
+
+    #[test]
+    fn service_v6_with_prefix_and_pe() {
+        let key = ServiceKey::Addr {
+            protocol: Protocol::Sctp,
+            addr: "[2001:db8::1]:443".parse().unwrap(),
+        };
+        let mut s = Service::new(key, "sh");
+        s.flags = svc_flags::PERSISTENT | svc_flags::SH_PORT;
+        s.timeout = 60;
+        s.netmask = 64;
+        s.pe_name = Some("sip".into());
+        let want = nest(
+            1,
+            &[
+                a(1, &le16(10)),
+                a(2, &le16(132)),
+                a(3, &ip16("2001:db8::1")),
+                a(4, &[1, 187]),
+                a(6, b"sh\0"),
+                a(11, b"sip\0"),
+                a(7, &flags(0x11)),
+                a(8, &le32(60)),
+                a(9, &le32(64)),
+            ],
+        );
+        assert_eq!(encoded(|w| service_nest(w, &s)), want);
+    }
+
+    #[test]
+    fn fwmark_service_sends_no_protocol_address_or_port() {
+        let key = ServiceKey::Fwmark {
+            family: Family::V6,
+            mark: 5,
+        };
+        let s = Service::new(key, "rr");
+        let want = nest(
+            1,
+            &[
+                a(1, &le16(10)),
+                a(5, &le32(5)),
+                a(6, b"rr\0"),
+                a(7, &flags(0)),
+                a(8, &le32(0)),
+                a(9, &le32(128)),
+            ],
+        );
+        assert_eq!(encoded(|w| service_nest(w, &s)), want);
+    }
+
+    #[test]
+    fn dests_with_tunnels() {
+        let gue = Dest {
+            addr: "192.168.1.2:8080".parse().unwrap(),
+            forward: Forward::Tunnel,
+            weight: 3,
+            u_threshold: 100,
+            l_threshold: 10,
+            tunnel: Tunnel {
+                kind: TunnelKind::Gue,
+                port: 6080,
+                flags: tun_flags::CSUM,
+            },
+        };
+        let want = nest(
+            2,
+            &[
+                a(11, &le16(2)),
+                a(1, &ip16("192.168.1.2")),
+                a(2, &8080u16.to_be_bytes()),
+                a(3, &le32(2)),
+                a(4, &le32(3)),
+                a(13, &[1]),
+                a(14, &6080u16.to_be_bytes()),
+                a(15, &le16(1)),
+                a(5, &le32(100)),
+                a(6, &le32(10)),
+            ],
+        );
+        assert_eq!(encoded(|w| dest_nest(w, &gue)), want);
+        // IPIP: no port, no flags; GRE: flags, no port; not a tunnel: none of them
+        let ipip = Dest {
+            tunnel: Tunnel::default(),
+            ..gue
+        };
+        let got = encoded(|w| dest_nest(w, &ipip));
+        let kinds: Vec<u16> = attr::attrs(&got[4..]).map(|r| r.unwrap().0).collect();
+        assert_eq!(kinds, vec![11, 1, 2, 3, 4, 13, 5, 6]);
+        let gre = Dest {
+            tunnel: Tunnel {
+                kind: TunnelKind::Gre,
+                port: 0,
+                flags: 0,
+            },
+            ..gue
+        };
+        let got = encoded(|w| dest_nest(w, &gre));
+        let kinds: Vec<u16> = attr::attrs(&got[4..]).map(|r| r.unwrap().0).collect();
+        assert_eq!(kinds, vec![11, 1, 2, 3, 4, 13, 15, 5, 6]);
+        let route = Dest {
+            forward: Forward::Route,
+            ..gue
+        };
+        let got = encoded(|w| dest_nest(w, &route));
+        let kinds: Vec<u16> = attr::attrs(&got[4..]).map(|r| r.unwrap().0).collect();
+        assert_eq!(kinds, vec![11, 1, 2, 3, 4, 5, 6]);
+        // DEL_DEST: the address only
+        let want = nest(
+            2,
+            &[a(11, &le16(10)), a(1, &ip16("2001:db8::2")), a(2, &[0, 80])],
+        );
+        let addr = "[2001:db8::2]:80".parse().unwrap();
+        assert_eq!(encoded(|w| dest_key_nest(w, addr)), want);
+    }
+
+    #[test]
+    fn daemons_and_timeouts() {
+        let d = SyncDaemon {
+            state: SyncState::Backup,
+            ifname: "eth0".into(),
+            sync_id: 7,
+            maxlen: 1400,
+            group: Some("239.1.1.1".parse().unwrap()),
+            port: 9000,
+            ttl: 3,
+        };
+        let want = nest(
+            3,
+            &[
+                a(1, &le32(2)),
+                a(2, b"eth0\0"),
+                a(3, &le32(7)),
+                a(4, &le16(1400)),
+                a(5, &[239, 1, 1, 1]),
+                a(7, &le16(9000)),
+                a(8, &[3]),
+            ],
+        );
+        assert_eq!(encoded(|w| daemon_nest(w, &d)), want);
+        let plain = SyncDaemon {
+            state: SyncState::Master,
+            maxlen: 0,
+            group: Some("ff02::81".parse().unwrap()),
+            port: 0,
+            ttl: 0,
+            ..d.clone()
+        };
+        let want = nest(
+            3,
+            &[
+                a(1, &le32(1)),
+                a(2, b"eth0\0"),
+                a(3, &le32(7)),
+                a(6, &ip16("ff02::81")),
+            ],
+        );
+        assert_eq!(encoded(|w| daemon_nest(w, &plain)), want);
+        let want = nest(3, &[a(1, &le32(1)), a(3, &le32(7))]);
+        assert_eq!(encoded(|w| daemon_key_nest(w, SyncState::Master, 7)), want);
+        let t = Timeouts {
+            tcp: 900,
+            tcp_fin: 0,
+            udp: 300,
+        };
+        let want = [a(4, &le32(900)), a(5, &le32(0)), a(6, &le32(300))].concat();
+        assert_eq!(encoded(|w| timeouts_attrs(w, &t)), want);
+    }
+
+    fn stats32(v: u32) -> Vec<u8> {
+        let mut parts = Vec::new();
+        for k in 1..=10u16 {
+            if k == 4 || k == 5 {
+                parts.push(a(11, &[])); // PAD before a u64
+                parts.push(a(k, &le64(u64::from(v) * 1000 + u64::from(k))));
+            } else {
+                parts.push(a(k, &le32(v + u32::from(k))));
+            }
+        }
+        parts.concat()
+    }
+
+    fn stats64(v: u64) -> Vec<u8> {
+        let mut parts = Vec::new();
+        for k in 1..=10u16 {
+            parts.push(a(11, &[]));
+            parts.push(a(k, &le64(v + u64::from(k))));
+        }
+        parts.concat()
+    }
+
+    #[test]
+    fn decodes_a_dumped_service() {
+        // as the kernel dumps it: 16-byte address, HASHED, STATS and STATS64 with PADs,
+        // and an attribute from the future
+        let reply = nest(
+            1,
+            &[
+                a(1, &le16(2)),
+                a(2, &le16(17)),
+                a(3, &ip16("10.0.0.2")),
+                a(4, &[0, 53]),
+                a(6, b"sh\0"),
+                a(7, &flags(0x2 | 0x4 | 0x8)),
+                a(8, &le32(0)),
+                a(9, &[255, 255, 0, 0]),
+                nest(10, &[stats32(1)]),
+                nest(12, &[stats64(1 << 40)]),
+                a(99, &[1, 2, 3]),
+            ],
+        );
+        let e = reply_service(&reply).unwrap();
+        let s = &e.service;
+        assert_eq!(
+            s.key,
+            ServiceKey::Addr {
+                protocol: Protocol::Udp,
+                addr: "10.0.0.2:53".parse().unwrap()
+            }
+        );
+        assert_eq!(s.scheduler, "sh");
+        assert_eq!(s.flags, svc_flags::ONEPACKET | svc_flags::SH_FALLBACK);
+        assert_eq!(s.netmask, 0xffff_0000);
+        assert_eq!(s.pe_name, None);
+        assert_eq!(e.stats.conns, (1 << 40) + 1);
+        assert_eq!(e.stats.outbps, (1 << 40) + 10);
+
+        // an old kernel: STATS only; a v6 fwmark service with a prefix and a PE
+        let reply = nest(
+            1,
+            &[
+                a(1, &le16(10)),
+                a(5, &le32(9)),
+                a(6, b"rr\0"),
+                a(11, b"sip\0"),
+                a(7, &flags(0x3)),
+                a(8, &le32(360)),
+                a(9, &le32(64)),
+                nest(10, &[stats32(5)]),
+            ],
+        );
+        let e = reply_service(&reply).unwrap();
+        assert_eq!(
+            e.service.key,
+            ServiceKey::Fwmark {
+                family: Family::V6,
+                mark: 9
+            }
+        );
+        assert_eq!(e.service.flags, svc_flags::PERSISTENT);
+        assert_eq!((e.service.timeout, e.service.netmask), (360, 64));
+        assert_eq!(e.service.pe_name.as_deref(), Some("sip"));
+        assert_eq!(e.stats.conns, 6);
+        assert_eq!(e.stats.inbytes, 5004);
+        assert_eq!(e.stats.outbytes, 5005);
+        assert_eq!(e.stats.outbps, 15);
+    }
+
+    #[test]
+    fn decodes_dumped_dests() {
+        // a v4 tunnel dest of a v6 service, with every reply-only attribute
+        let reply = nest(
+            2,
+            &[
+                a(1, &ip16("10.0.0.30")),
+                a(2, &[0, 0]),
+                a(3, &le32(2 | 0x100)), // flags above the method are masked off
+                a(4, &le32(4)),
+                a(5, &le32(0)),
+                a(6, &le32(0)),
+                a(7, &le32(11)),
+                a(8, &le32(12)),
+                a(9, &le32(13)),
+                nest(10, &[stats32(0)]),
+                a(11, &le16(2)),
+                nest(12, &[stats64(100)]),
+                a(13, &[1]),
+                a(14, &7000u16.to_be_bytes()),
+                a(15, &le16(2)),
+            ],
+        );
+        let e = reply_dest(&reply, Family::V6).unwrap();
+        assert_eq!(e.dest.addr, "10.0.0.30:0".parse().unwrap());
+        assert_eq!(e.dest.forward, Forward::Tunnel);
+        assert_eq!(e.dest.weight, 4);
+        assert_eq!(
+            e.dest.tunnel,
+            Tunnel {
+                kind: TunnelKind::Gue,
+                port: 7000,
+                flags: tun_flags::REMCSUM
+            }
+        );
+        assert_eq!(
+            (e.active_conns, e.inact_conns, e.persist_conns),
+            (11, 12, 13)
+        );
+        assert_eq!(e.stats.conns, 101);
+        // no ADDR_FAMILY (kernel < 3.18): the service's family picks the address length
+        let reply = nest(
+            2,
+            &[
+                a(1, &ip16("2001:db8::11")),
+                a(2, &[0x20, 0xfb]),
+                a(3, &le32(0)),
+                a(4, &le32(1)),
+            ],
+        );
+        let e = reply_dest(&reply, Family::V6).unwrap();
+        assert_eq!(e.dest.addr, "[2001:db8::11]:8443".parse().unwrap());
+        assert_eq!(e.dest.forward, Forward::Masq);
+        assert_eq!(e.dest.tunnel, Tunnel::default());
+    }
+
+    #[test]
+    fn decodes_daemon_info_and_config() {
+        let reply = nest(
+            3,
+            &[
+                a(1, &le32(1)),
+                a(2, b"dummy0\0"),
+                a(3, &le32(3)),
+                a(4, &le16(1472)),
+                a(7, &le16(8848)),
+                a(8, &[1]),
+                a(5, &[224, 0, 0, 81]),
+            ],
+        );
+        let d = reply_daemon(&reply).unwrap();
+        assert_eq!(
+            d,
+            SyncDaemon {
+                state: SyncState::Master,
+                ifname: "dummy0".into(),
+                sync_id: 3,
+                maxlen: 1472,
+                group: Some("224.0.0.81".parse().unwrap()),
+                port: 8848,
+                ttl: 1,
+            }
+        );
+        let info = [a(1, &le32(0x010201)), a(2, &le32(4096))].concat();
+        assert_eq!(
+            reply_info(&info).unwrap(),
+            Info {
+                version: 0x010201,
+                conn_tab_size: 4096
+            }
+        );
+        let cfg = [a(4, &le32(900)), a(5, &le32(120)), a(6, &le32(300))].concat();
+        assert_eq!(
+            reply_timeouts(&cfg).unwrap(),
+            Timeouts {
+                tcp: 900,
+                tcp_fin: 120,
+                udp: 300
+            }
+        );
+    }
+
+    #[test]
+    fn bad_replies_are_errors() {
+        let good = nest(
+            1,
+            &[
+                a(1, &le16(2)),
+                a(2, &le16(6)),
+                a(3, &ip16("10.0.0.1")),
+                a(4, &[0, 80]),
+                a(6, b"wlc\0"),
+                a(7, &flags(0)),
+            ],
+        );
+        assert!(reply_service(&good).is_ok());
+        // every truncation is an error, never a panic
+        for n in 0..good.len() {
+            let _ = reply_service(&good[..n]);
+        }
+        assert!(reply_service(&good[..good.len() - 2]).is_err());
+        // missing pieces
+        assert!(reply_service(&nest(1, &[a(1, &le16(2))])).is_err());
+        assert!(reply_service(&[]).is_err());
+        // a v6 family with a 4-byte address
+        let bad = nest(
+            1,
+            &[
+                a(1, &le16(10)),
+                a(2, &le16(6)),
+                a(3, &[10, 0, 0, 1]),
+                a(4, &[0, 80]),
+                a(6, b"wlc\0"),
+            ],
+        );
+        assert!(reply_service(&bad).is_err());
+        // an unknown family, a short FLAGS, a bad protocol
+        let bad = nest(1, &[a(1, &le16(7)), a(5, &le32(1)), a(6, b"rr\0")]);
+        assert!(reply_service(&bad).is_err());
+        let bad = nest(
+            1,
+            &[
+                a(1, &le16(2)),
+                a(5, &le32(1)),
+                a(6, b"rr\0"),
+                a(7, &le32(1)),
+            ],
+        );
+        assert!(reply_service(&bad).is_err());
+        // a dest without FWD_METHOD; a u32 of 3 bytes
+        let bad = nest(2, &[a(1, &ip16("10.0.0.1")), a(2, &[0, 80])]);
+        assert!(reply_dest(&bad, Family::V4).is_err());
+        let bad = nest(
+            2,
+            &[a(1, &ip16("10.0.0.1")), a(2, &[0, 80]), a(3, &[0, 0, 0])],
+        );
+        assert!(reply_dest(&bad, Family::V4).is_err());
+        assert!(reply_daemon(&nest(3, &[a(1, &le32(9))])).is_err());
+        assert!(reply_info(&[a(1, &le32(1))].concat()).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decoders_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let _ = reply_service(&bytes);
+            let _ = decode_service(&bytes);
+            let _ = decode_dest(&bytes, Family::V4);
+            let _ = decode_dest(&bytes, Family::V6);
+            let _ = decode_daemon(&bytes);
+            let _ = decode_stats(&bytes, false);
+            let _ = decode_stats(&bytes, true);
+            let _ = reply_info(&bytes);
+            let _ = reply_timeouts(&bytes);
+        }
+
+        #[test]
+        fn decoders_never_panic_on_mutated_replies(
+            flips in proptest::collection::vec((0usize..200, proptest::num::u8::ANY), 1..6),
+        ) {
+            // a valid dest reply with a few bytes changed: deeper paths than random bytes reach
+            let mut reply = nest(
+                2,
+                &[
+                    a(1, &ip16("10.0.0.30")),
+                    a(2, &[0, 80]),
+                    a(3, &le32(2)),
+                    a(4, &le32(4)),
+                    nest(10, &[stats32(0)]),
+                    a(11, &le16(2)),
+                    a(13, &[1]),
+                ],
+            );
+            for (i, b) in flips {
+                let n = reply.len();
+                reply[i % n] = b;
+            }
+            let _ = reply_dest(&reply, Family::V6);
+        }
+    }
+}
