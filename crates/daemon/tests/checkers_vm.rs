@@ -24,12 +24,16 @@
 //! - the notify_up/notify_down/quorum_up/quorum_down script calls, per virtual server, sorted
 //!   (scripts started at the same moment run concurrently; the FIFO lines keep the order);
 //! - the lvs_notify_fifo lines, per virtual server;
-//! - after each step, the table: keepalived's `ipvsadm -Ln` against the table keepalived-rs
-//!   computed (its SIGUSR1 dump), services, forwarding and weights (keepalived-rs does not
-//!   program IPVS yet, on purpose for now: its own `ipvsadm -Ln` stays empty).
+//! - after each step (start, break, mend, SIGHUP with the same and with a changed configuration,
+//!   SIGTERM), the kernel's table under each daemon, `ipvsadm -Sn` sorted: the 26 checked virtual
+//!   servers plus 24 without checkers that cover every scheduler (but twos), sh/mh flags, ops,
+//!   persistence with netmask, prefix and engine, NAT, TUN (ipip, gue, gre), thresholds, IPv6, UDP,
+//!   SCTP, fwmark v4/v6 and a virtual_server_group (a range and a fwmark); the changed
+//!   configuration changes a scheduler and a weight, removes a virtual and a real server, adds one.
+//!   keepalived-rs's SIGUSR1 dump (computed table and the kernel's counters) must answer at each
+//!   step.
 //!
-//! Not compared: start-up and shutdown banners, configuration diagnostics, our "LVS table (not
-//! programmed)" lines. Every line that differs is printed; lines ours writes differently on
+//! Not compared: start-up and shutdown banners, configuration diagnostics, our "IPVS: ..." lines. Every line that differs is printed; lines ours writes differently on
 //! purpose are listed by name in [`ON_PURPOSE`] (log lines: none) and [`ON_PURPOSE_AT_SHUTDOWN`]
 //! (FIFO lines after SIGTERM: omega's, which keepalived's own FIFO reader never gets) and do
 //! not fail the test.
@@ -221,25 +225,15 @@ fn group(line: &str) -> Option<usize> {
     })
 }
 
-/// A table as `ipvsadm -Ln` or our dump shows it, reduced to what both say: services with their
-/// scheduler and flags, destinations with forwarding and weight (no header, no counters).
-fn table_rows(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|l| {
-            !l.starts_with("IP Virtual Server")
-                && !l.starts_with("Prot ")
-                && !l.trim_start().starts_with("-> RemoteAddress")
-                && !l.trim().is_empty()
-        })
-        .map(|l| {
-            let words: Vec<&str> = l.split_whitespace().collect();
-            if words.first() == Some(&"->") {
-                words.iter().take(4).copied().collect::<Vec<_>>().join(" ")
-            } else {
-                words.join(" ")
-            }
-        })
-        .collect()
+/// `ipvsadm -Sn` lines, trimmed, sorted.
+fn save_rows(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = text
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    v.sort();
+    v
 }
 
 /// The checker lines of a log: those naming one of the test's bracketed addresses.
@@ -474,36 +468,42 @@ fn checkers_match_keepalived_under_ipvs() {
         vs_label,
         &mut report,
     );
-    // keepalived-rs does not program IPVS yet (its `ipvsadm -Ln` stays empty, on purpose for
-    // now): the table it computed at each step against the one keepalived programmed.
+    // The kernel's table under each daemon after each step (`ipvsadm -Sn`, sorted).
     let mut tables = BTreeMap::new();
-    let mut computed = BTreeMap::new();
+    let mut kernel = BTreeMap::new();
     for (i, (step, text)) in theirs.steps.iter().enumerate() {
-        tables.insert(i, table_rows(text));
+        tables.insert(i, save_rows(text));
         let ours_now = ours
-            .computed
-            .iter()
-            .find(|(s, _)| s == step)
-            .map(|(_, t)| table_rows(t))
-            .unwrap_or_default();
-        computed.insert(i, ours_now);
-    }
-    report.push_str(&format!(
-        "on purpose (no IPVS programming yet): keepalived-rs's ipvsadm -Ln is empty; its computed \
-         table is compared with keepalived's ipvsadm -Ln, steps {:?}\n",
-        theirs
             .steps
             .iter()
-            .map(|(s, _)| s.as_str())
-            .collect::<Vec<_>>()
-    ));
+            .find(|(s, _)| s == step)
+            .map(|(_, t)| save_rows(t))
+            .unwrap_or_default();
+        kernel.insert(i, ours_now);
+    }
+    // keepalived-rs's SIGUSR1 dump answered at every step it ran through.
+    let dumped: Vec<&str> = ours.computed.iter().map(|(s, _)| s.as_str()).collect();
     let step_of = |i: usize| {
         format!(
             "after {}",
             theirs.steps.get(i).map_or("?", |s| s.0.as_str())
         )
     };
-    differing += compare("table", &tables, &computed, step_of, &mut report);
+    let services = tables
+        .values()
+        .map(|t| t.iter().filter(|l| l.starts_with("-A")).count())
+        .max();
+    report.push_str(&format!(
+        "kernel tables: up to {} services per step\n",
+        services.unwrap_or(0)
+    ));
+    differing += compare(
+        "kernel table (ipvsadm -Sn)",
+        &tables,
+        &kernel,
+        step_of,
+        &mut report,
+    );
     let all = format!(
         "{report}\n== keepalived's log:\n{}\n== keepalived-rs's log:\n{}\n{stderr}",
         theirs.log.join("\n"),
@@ -530,6 +530,11 @@ fn checkers_match_keepalived_under_ipvs() {
             r.waited
         );
     }
+    assert_eq!(
+        dumped.len(),
+        ours.steps.len() - 1,
+        "keepalived-rs's SIGUSR1 dump at every step but the last: {dumped:?}"
+    );
     assert_eq!(differing, 0, "lines differ from keepalived's\n{all}");
 }
 

@@ -1103,8 +1103,10 @@ mod tests {
     #[test]
     fn release_removes_ours_flushes_or_keeps() {
         for (release, left) in [(Release::Ours, 1), (Release::Flush, 0), (Release::Keep, 2)] {
-            let mut kernel = FakeKernel::default();
-            kernel.table = to_kernel(&table(&[(443, &[("10.0.2.1:443", 1)])]));
+            let kernel = FakeKernel {
+                table: to_kernel(&table(&[(443, &[("10.0.2.1:443", 1)])])),
+                ..FakeKernel::default()
+            };
             let mut a = applier(kernel);
             a.start(to_kernel(&table(&[(80, &[("10.0.1.1:80", 1)])])));
             let out = a.release(release);

@@ -55,6 +55,9 @@ ip link set dummy0 up
 ip addr add 10.10.0.254/24 dev dummy0
 ip addr add $VIP/32 dev dummy0
 for n in 0 1 2 3 4 5 6 7 14 15 16 17 18 19 20 21 22 23 24 25; do ip addr add 10.10.0.$n/32 dev dummy0; done
+# the kernel-table virtual servers (9xxx, no checkers: their real servers are simply in)
+ip addr add 2001:db8:10::254/64 dev dummy0
+ip route add 10.10.3.0/24 dev dummy0
 
 # --- servers
 mkdir -p $T/www2 $T/www3
@@ -319,6 +322,7 @@ $R
             }
 $R
         }" "    alpha"
+  kernel_vs
   [ -n "$DNS" ] || return 0
   # UDP services on dnsmasq: DNS_CHECK, and UDP_CHECK (no reply required) with log_all_failures
   vs 8023 23 "        DNS_CHECK {
@@ -330,6 +334,80 @@ $R
 $R
 $L
         }" "    alpha" UDP
+}
+
+# Virtual servers without checkers, for the kernel's table: every scheduler keepalived accepts
+# (but twos, not in this kernel), sh/mh flags, ops, persistence with netmask, prefix and engine,
+# NAT, TUN (ipip, gue, gre), thresholds, IPv6, UDP, SCTP, fwmark (v4, v6), a
+# virtual_server_group with a range and a fwmark. CHANGED=1 is the configuration of the changed
+# reload: a scheduler and a weight changed, a virtual server and a real server removed, one added.
+kernel_vs() {
+  kv() {   # address port "keywords" "real servers"
+    printf 'virtual_server %s %s {\n%s\n%s\n}\n' "$1" "$2" "$3" "$4"
+  }
+  rs() {   # address port [keywords]
+    printf '    real_server %s %s {\n        weight 1\n%s\n    }\n' "$1" "$2" "${3:-}"
+  }
+  p=9000
+  for s in rr wrr lc wlc lblc lblcr dh sh mh sed nq fo ovf; do
+    p=$((p + 1))
+    k="    lb_algo $s
+    lb_kind DR
+    protocol TCP"
+    [ "$s$CHANGED" = rr1 ] && k="    lb_algo wlc
+    lb_kind DR"
+    [ $s = sh ] && k="$k
+    sh-port
+    sh-fallback"
+    [ $s = mh ] && k="$k
+    mh-port"
+    [ "$s$CHANGED" = lc1 ] && continue
+    if [ "$s$CHANGED" = wrr1 ]; then
+      kv 10.10.1.1 $p "$k" "$(rs 10.10.3.1 $p '        weight 3')"
+    elif [ "$s$CHANGED" = wlc1 ]; then
+      kv 10.10.1.1 $p "$k" "$(rs 10.10.3.1 $p)"
+    else
+      kv 10.10.1.1 $p "$k" "$(rs 10.10.3.1 $p)
+$(rs 10.10.3.2 $p)"
+    fi
+  done
+  kv 10.10.1.2 9100 "    lb_algo rr
+    lb_kind DR
+    persistence_timeout 120
+    persistence_granularity 255.255.255.0" "$(rs 10.10.3.1 9100)"
+  kv 10.10.1.2 9101 "    lb_algo wlc
+    lb_kind NAT" "$(rs 10.10.3.1 9191 '        uthreshold 100
+        lthreshold 10')"
+  kv 10.10.1.2 9102 "    lb_algo rr
+    lb_kind TUN" "$(rs 10.10.3.1 9102)
+$(rs 10.10.3.2 9102 '        lvs_method TUN type gue port 6080 csum')
+$(rs 10.10.3.3 9102 '        lvs_method TUN type gre')"
+  kv 10.10.1.2 9103 "    lb_algo rr
+    lb_kind DR
+    protocol UDP
+    ops
+    persistence_timeout 30
+    persistence_engine sip" "$(rs 10.10.3.1 9103)"
+  kv 10.10.1.2 9104 "    lb_algo rr
+    lb_kind DR
+    protocol SCTP" "$(rs 10.10.3.1 9104)"
+  kv 2001:db8:10::100 9105 "    lb_algo wrr
+    lb_kind NAT
+    persistence_timeout 60
+    persistence_granularity 64" "$(rs 2001:db8:20::1 8080)"
+  kv fwmark 100 "    lb_algo sh
+    sh-fallback
+    lb_kind DR" "$(rs 10.10.3.1 0)"
+  kv fwmark 101 "    ip_family inet6
+    lb_algo rr
+    lb_kind NAT" "$(rs 2001:db8:20::2 9106)"
+  printf 'virtual_server_group G1 {\n    10.10.2.1-3 9110\n    fwmark 102\n}\n'
+  kv group G1 "    lb_algo rr
+    lb_kind DR
+    persistence_timeout 40
+    persistence_granularity 255.255.0.0" "$(rs 10.10.3.1 9110)"
+  [ -z "$CHANGED" ] || kv 10.10.1.2 9150 "    lb_algo lc
+    lb_kind DR" "$(rs 10.10.3.4 9150)"
 }
 
 all_vs() {   # every toggled virtual server has at least $2 FIFO lines "VS ... $1"
@@ -363,10 +441,10 @@ wait_for() {   # what, shell condition, limit in seconds
   echo "### WAITED $1 $st $(($(now_ms) - t0))"
   settle
 }
-step() {   # the kernel's table; for keepalived-rs, which does not program IPVS yet, also the
-           # table it computed (SIGUSR1 dump) while it runs
+step() {   # the kernel's table (ipvsadm -Sn, sorted); for keepalived-rs also the table it
+           # computed (SIGUSR1 dump) while it runs
   echo "### STEP $1"
-  $ipvsadm -Ln 2>&1
+  $ipvsadm -Sn 2>&1 | sort
   if [ "$d" = keepalived-rs ] && kill -0 $kp 2>/dev/null; then
     rm -f /tmp/keepalived_check.data
     kill -USR1 $kp
@@ -385,6 +463,7 @@ run() {
   rm -rf $T/calls $T/fifo.log $T/lvs.fifo $T/*.pid $T/log
   $ipvsadm -C
   servers_up
+  CHANGED=
   conf >$T/ka.conf
   started=$(now_ms)
   $X/$d -n -l -D -C -f $T/ka.conf -p $T/main.pid -c $T/check.pid -r $T/vrrp.pid >$T/log 2>&1 &
@@ -409,6 +488,14 @@ run() {
   wait_for reloaded "[ \$(grep -c 'Activating healthchecker for service \[10.10.0.1\]:' $T/log) -ge 2 ]" 30
   sleep 2   # the reloaded checkers' first checks
   step reloaded
+  # SIGHUP with a changed configuration (kernel-table virtual servers only: the checked ones
+  # stay, so their lines compare as before)
+  CHANGED=1
+  conf >$T/ka.conf
+  kill -HUP $kp
+  wait_for reloaded-changed "$ipvsadm -Sn | grep -q ':9150 ' && ! $ipvsadm -Sn | grep -q '10.10.1.1:9003 '" 30
+  sleep 1
+  step reloaded-changed
   echo "--- SIGTERM" >>$T/fifo.log   # what the FIFO gets from here is the shutdown's
   kill -TERM $kp
   wait $kp
