@@ -73,9 +73,13 @@ fn open_sink() -> Box<dyn apply::Sink + Send> {
                 error!(
                     "IPVS: {e}: keepalived-rs needs CAP_NET_ADMIN to program IPVS; the LVS table is only computed and reported (log, SIGUSR1 dump)"
                 );
+            } else if e.is_unavailable() {
+                warn!(
+                    "IPVS is unavailable in this kernel (no \"IPVS\" generic netlink family, even after modprobe ip_vs): the LVS table is only computed and reported (log, SIGUSR1 dump)"
+                );
             } else {
                 warn!(
-                    "IPVS is unavailable in this kernel ({e}): the LVS table is only computed and reported (log, SIGUSR1 dump)"
+                    "IPVS cannot be used ({e}): the LVS table is only computed and reported (log, SIGUSR1 dump)"
                 );
             }
             Box::new(apply::LogOnly)
