@@ -2,7 +2,10 @@
 //! its own binary inside a QEMU VM (`tools/run-in-vm`, Debian's cloud kernel 6.1 with the IPVS
 //! modules and ipvsadm 1.31) with `IPVS_VM_GUEST=1`, and the guest does the work:
 //!
-//! - `open` (family lookup + GET_INFO), info (version 1.2.1, table size as ipvsadm shows it);
+//! - `open` with the ip_vs modules unloaded and the kernel's own autoload disabled
+//!   (`/proc/sys/kernel/modprobe` = /bin/false for that moment): ENOENT, our `modprobe ip_vs`,
+//!   second lookup, GET_INFO; info (version 1.2.1, table size as ipvsadm shows it);
+//! - EPERM, with "CAP_NET_ADMIN" in the message, for the same binary run as nobody;
 //! - timeouts get/set against `ipvsadm -L --timeout`;
 //! - sync daemons: start master (kernel defaults) and backup (group, port, ttl, maxlen),
 //!   `daemons()` against `ipvsadm -L --daemon`, EEXIST on a second start, ENODEV on a missing
@@ -22,6 +25,9 @@
 //! - FLUSH; `apply()` with 2,000 ops (100 services x 19 dests) and one with failing ops mixed in.
 //!
 //! On the host: skipped with a notice when not root or when the VM cannot start (exit 125).
+//! Also on the host (no IPVS there): `open` fails with `is_unavailable()`.
+//! Wall time here: 28-37 s (a 4 s boot; TCG on a 2-core machine shared with builds), most of it
+//! the ~120 `ipvsadm` runs of the comparisons.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -41,6 +47,34 @@ fn ipvs_client_in_vm() {
         return;
     }
     host("ipvs_client_in_vm");
+}
+
+/// Inside the VM, run by the guest as an unprivileged user: every request needs CAP_NET_ADMIN.
+#[test]
+fn without_cap_net_admin() {
+    if std::env::var_os("IPVS_VM_EPERM").is_none() {
+        return;
+    }
+    let e = Client::open().expect_err("open without CAP_NET_ADMIN");
+    assert!(e.is_permission(), "{e}");
+    assert!(e.to_string().contains("CAP_NET_ADMIN"), "{e}");
+    println!("unprivileged: {e}");
+}
+
+/// On a host without IPVS (this one), `open` says so.
+#[test]
+fn open_without_ipvs_is_unavailable() {
+    if std::env::var_os(GUEST_ENV).is_some() || Path::new("/proc/net/ip_vs").exists() {
+        return;
+    }
+    let e = Client::open().expect_err("open on a kernel without IPVS");
+    assert!(e.is_unavailable(), "{e}");
+    assert!(
+        e.to_string()
+            .contains("IPVS is not available in this kernel"),
+        "{e}"
+    );
+    println!("{e}");
 }
 
 fn host(name: &str) {
@@ -538,14 +572,75 @@ fn guest() {
         sh("ip", &cmd.split(' ').collect::<Vec<_>>());
     }
 
+    // ---- open with IPVS unloaded: the lookup (or our modprobe) loads it
+    let loaded: Vec<String> = std::fs::read_to_string("/proc/modules")
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split(' ').next())
+        .filter(|m| m.starts_with("ip_vs"))
+        .map(str::to_string)
+        .collect();
+    let mut order = loaded.clone();
+    order.sort_by_key(|m| m == "ip_vs"); // ip_vs last
+    let unloaded = Command::new("rmmod")
+        .args(&order)
+        .status()
+        .is_ok_and(|s| s.success());
+    println!("guest: modules {loaded:?} unloaded: {unloaded}");
+
     // ---- open, info
+    // the kernel's own autoload (request_module on the family lookup) made to fail, so that
+    // open() meets ENOENT and runs `modprobe ip_vs` itself
+    let helper = std::fs::read_to_string("/proc/sys/kernel/modprobe").unwrap();
+    std::fs::write("/proc/sys/kernel/modprobe", "/bin/false\n").unwrap();
     let t = Instant::now();
-    let mut c = Client::open().unwrap();
+    let opened = Client::open();
+    let took = t.elapsed();
+    std::fs::write("/proc/sys/kernel/modprobe", &helper).unwrap();
+    let mut c = opened.unwrap();
     println!(
-        "guest: open in {:.1} ms, family id {}",
-        t.elapsed().as_secs_f64() * 1e3,
-        c.family_id()
+        "guest: open with ip_vs unloaded in {:.1} ms, family id {}, {} messages",
+        took.as_secs_f64() * 1e3,
+        c.family_id(),
+        c.messages_sent()
     );
+    if unloaded {
+        assert_eq!(
+            c.messages_sent(),
+            3,
+            "GETFAMILY (ENOENT), modprobe, GETFAMILY, GET_INFO"
+        );
+    }
+    let again = Client::open().unwrap();
+    assert_eq!(again.messages_sent(), 2, "GETFAMILY, GET_INFO");
+    assert_eq!(again.family_id(), c.family_id());
+    drop(again);
+
+    // ---- without CAP_NET_ADMIN
+    {
+        use std::os::unix::process::CommandExt;
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["without_cap_net_admin", "--exact", "--nocapture"])
+            .env("IPVS_VM_EPERM", "1")
+            .env_remove(GUEST_ENV)
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("unprivileged: IPVS GET_INFO"),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!(
+            "guest: {}",
+            text[text.find("unprivileged:").unwrap()..]
+                .lines()
+                .next()
+                .unwrap()
+        );
+    }
     let info = c.info().unwrap();
     assert_eq!(info.version, 0x010201);
     let header = sh("ipvsadm", &["-Ln"]);
@@ -556,11 +651,7 @@ fn guest() {
         )),
         "{info:?} vs {header}"
     );
-    assert_eq!(
-        c.messages_sent(),
-        3,
-        "GETFAMILY + GET_INFO in open, GET_INFO"
-    );
+    assert_eq!(c.messages_sent(), if unloaded { 4 } else { 3 });
 
     // ---- timeouts
     let before = c.timeouts().unwrap();
@@ -1076,6 +1167,18 @@ fn batches(c: &mut Client) {
     for op in &ops {
         t.apply(op);
     }
+    // one request at a time, for comparison
+    let t2 = Instant::now();
+    for op in &ops {
+        match op {
+            Op::AddService(s) => c.add_service(s).unwrap(),
+            Op::AddDest(k, d) => c.add_dest(k, d).unwrap(),
+            _ => unreachable!(),
+        }
+    }
+    let single = t2.elapsed();
+    c.flush().unwrap();
+    // pipelined
     let sent = c.messages_sent();
     let t0 = Instant::now();
     let results = c.apply(&ops);
@@ -1086,32 +1189,17 @@ fn batches(c: &mut Client) {
     }
     assert_eq!(c.messages_sent() - sent, ops.len() as u64);
     println!(
-        "guest: apply of {} ops in {:.1} ms ({} messages)",
+        "guest: {} ops: apply (pipelined, {} messages) {:.1} ms; one request at a time {:.1} ms",
         ops.len(),
+        c.messages_sent() - sent,
         took.as_secs_f64() * 1e3,
-        c.messages_sent() - sent
+        single.as_secs_f64() * 1e3,
     );
     let t1 = Instant::now();
     verify(c, &t, "apply 2000");
     println!(
         "guest: verify of 2000 entries in {:.1} ms",
         t1.elapsed().as_secs_f64() * 1e3
-    );
-
-    // the same ops one by one, for comparison (after a flush)
-    c.flush().unwrap();
-    let t2 = Instant::now();
-    for op in &ops {
-        match op {
-            Op::AddService(s) => c.add_service(s).unwrap(),
-            Op::AddDest(k, d) => c.add_dest(k, d).unwrap(),
-            _ => unreachable!(),
-        }
-    }
-    println!(
-        "guest: the same {} ops one request at a time in {:.1} ms",
-        ops.len(),
-        t2.elapsed().as_secs_f64() * 1e3
     );
     c.flush().unwrap();
 
