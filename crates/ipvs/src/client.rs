@@ -463,7 +463,9 @@ impl Client {
 
     /// Many changes pipelined: up to 256 netlink messages per sendmsg, each with NLM_F_ACK and
     /// its own sequence number; one result per op, in order. A failed op does not stop the
-    /// others (the kernel handles each message on its own).
+    /// others (the kernel handles each message on its own). When the socket fails or times out
+    /// mid-chunk, the ops still without an answer get that I/O error: their outcome is unknown
+    /// (re-read the table).
     pub fn apply(&mut self, ops: &[Op]) -> Vec<Result<(), Error>> {
         let mut results = Vec::with_capacity(ops.len());
         for chunk in ops.chunks(self.chunk.max(1)) {
@@ -792,5 +794,16 @@ mod tests {
             m[..4].copy_from_slice(&len.to_le_bytes());
             let _ = split(&m);
         }
+    }
+}
+
+#[cfg(test)]
+mod send_check {
+    /// The caller moves the client to its checker thread.
+    #[test]
+    fn client_is_send() {
+        fn send<T: Send>() {}
+        send::<super::Client>();
+        send::<crate::Error>();
     }
 }
