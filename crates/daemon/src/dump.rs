@@ -145,22 +145,98 @@ pub fn data(instances: &[InstanceSnapshot], dropped_log_lines: u64) -> String {
     s
 }
 
-/// Writes a dump file with keepalived's 0600 mode.
+/// Writes a dump file as keepalived's `fopen_safe` does: a new file next to `path` (created
+/// exclusively, mode 0600, never following a link), renamed over `path`. Whatever is at `path`
+/// (a symlink, a FIFO, a file another user made) is replaced, never opened, so the write can
+/// neither clobber another file nor block.
 pub fn write_file(path: &str, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())
+    let path = std::path::Path::new(path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mut last = None;
+    for _ in 0..16 {
+        // Unguessable enough that nobody can plant it first; O_EXCL refuses it if they did.
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}.{nanos:08x}{seq}", std::process::id()));
+        let opened = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&tmp);
+        let mut f = match opened {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                last = Some(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let written = f.write_all(text.as_bytes()).and_then(|()| {
+            drop(f);
+            std::fs::rename(&tmp, path)
+        });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        return written;
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dump_replaces_a_symlink_a_fifo_and_a_foreign_file_never_opening_them() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let d = dir.path();
+        let victim = d.join("victim");
+        std::fs::write(&victim, "ORIGINAL").unwrap_or_else(|e| panic!("{e}"));
+        let link = d.join("keepalived.data");
+        std::os::unix::fs::symlink(&victim, &link).unwrap_or_else(|e| panic!("{e}"));
+        let fifo = d.join("keepalived.json");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o622))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let open = d.join("keepalived.stats");
+        std::fs::write(&open, "old").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o666))
+            .unwrap_or_else(|e| panic!("{e}"));
+        for p in [&link, &fifo, &open] {
+            // A FIFO opened for writing would block here forever.
+            write_file(&p.to_string_lossy(), "dump\n").unwrap_or_else(|e| panic!("{e}"));
+            let m = std::fs::symlink_metadata(p).unwrap_or_else(|e| panic!("{e}"));
+            assert!(m.is_file(), "{} is a new regular file", p.display());
+            assert_eq!(m.mode() & 0o777, 0o600);
+            assert_eq!(m.nlink(), 1);
+            assert_eq!(std::fs::read_to_string(p).ok().as_deref(), Some("dump\n"));
+        }
+        assert_eq!(
+            std::fs::read_to_string(&victim).ok().as_deref(),
+            Some("ORIGINAL")
+        );
+        let left: Vec<_> = std::fs::read_dir(d)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "no temporary file left: {left:?}");
+    }
 
     #[test]
     fn stats_layout_matches_keepalived() {

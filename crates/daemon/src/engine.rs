@@ -651,9 +651,14 @@ impl<S: Shell> Engine<S> {
             "Printing VRRP {what} for process({}) on signal",
             std::process::id()
         );
-        if let Err(e) = dump::write_file(path, &text) {
-            tracing::error!("writing {path}: {e}");
-        }
+        // Off the loop: no file system, however slow, delays an advert. The write cannot block
+        // on what is at the path (it is replaced, never opened); a later signal's dump may
+        // overtake a slow one, and the last rename wins, as with two keepalived dumps.
+        drop(tokio::task::spawn_blocking(move || {
+            if let Err(e) = dump::write_file(path, &text) {
+                tracing::error!("writing {path}: {e}");
+            }
+        }));
     }
 
     /// A plain snapshot of every instance for the dumps and the tests.
