@@ -86,7 +86,13 @@ pub struct SchedulerOptions {
     /// `-D` / `--log-detail`: also the lines keepalived writes only then (FILE_CHECK's
     /// "tracked file ... FAULT state" lines).
     pub log_detail: bool,
+    /// Tests only: the first checker to run panics, once per process (the daemon sets it from
+    /// `KEEPALIVED_RS_TEST_CHECKER_PANIC`), to show that a dead checker is noticed.
+    pub inject_panic: bool,
 }
+
+/// Whether the injected panic already happened in this process.
+static PANIC_INJECTED: AtomicBool = AtomicBool::new(false);
 
 enum Msg {
     Outcome {
@@ -141,6 +147,26 @@ impl Running {
         let (tx, rx) = oneshot::channel();
         self.tx.send(Msg::Stop(tx)).ok()?;
         rx.await.ok()
+    }
+
+    /// Resolves when a checker task has died (a panic): the checkers no longer check everything,
+    /// so the caller restarts them. Cancel-safe; pending forever while all are running.
+    pub async fn died(&mut self) -> String {
+        loop {
+            match self.tasks.join_next().await {
+                Some(Err(e)) if e.is_panic() => {
+                    let p = e.into_panic();
+                    let text = p
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic without a message".into());
+                    return format!("a checker task panicked: {text}");
+                }
+                Some(_) => {}
+                None => std::future::pending::<()>().await,
+            }
+        }
     }
 
     /// Stop all checkers and return the shutdown actions (omega notifiers).
@@ -232,6 +258,7 @@ pub fn run(
             acc.first_delay(rand::random::<f64>())
         };
         let vsn = format_vs(&vs.ident, vs.protocol);
+        let inject = opts.inject_panic;
         tasks.spawn(checker_task(
             id,
             vsn,
@@ -243,6 +270,7 @@ pub fn run(
             tx.clone(),
             stats.clone(),
             enabled.clone(),
+            inject,
         ));
     }
     let mut table_now = table.clone();
@@ -366,6 +394,7 @@ async fn checker_task(
     tx: mpsc::UnboundedSender<Msg>,
     stats: Arc<Stats>,
     enabled: Arc<Vec<AtomicBool>>,
+    inject_panic: bool,
 ) {
     let mut due = Instant::now() + first;
     let mut last_weight = None;
@@ -376,6 +405,9 @@ async fn checker_task(
         if !enabled.get(id.vs).is_none_or(|e| e.load(Ordering::Relaxed)) {
             due = started + acc.timing().delay_loop;
             continue;
+        }
+        if inject_panic && !PANIC_INJECTED.swap(true, Ordering::Relaxed) {
+            panic!("injected checker panic (KEEPALIVED_RS_TEST_CHECKER_PANIC)");
         }
         let timeout = acc.timing().connect_timeout;
         let url = acc.url();

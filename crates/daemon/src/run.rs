@@ -48,6 +48,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         file: cli.log_file.clone(),
         ident: "Keepalived_vrrp".into(),
     });
+    log_panics();
     tracing::info!(
         "Starting keepalived-rs v{} (drop-in for Keepalived v2.2.7)",
         env!("CARGO_PKG_VERSION")
@@ -441,6 +442,27 @@ fn sync_daemon_of(cfg: &keepalived_conf::Config) -> Option<(String, crate::lvs::
     let conf = crate::lvs::syncd::Config::of(d, inst.virtual_router_id);
     let driver = crate::lvs::syncd::Driver::start(conf)?;
     Some((name.clone(), driver))
+}
+
+/// Every panic goes to the log (console, syslog, log file) with its thread and place, not only to
+/// a stderr nobody reads under systemd; what happens next is the thread's owner's business (the
+/// checkers are started again, see lvs).
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed");
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into());
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!("panic in thread '{name}' at {place}: {what}");
+    }));
 }
 
 /// keepalived's default sender: our user's name at the host name.

@@ -202,6 +202,7 @@ impl Plan {
                 no_warmup: false,
                 tls,
                 log_detail,
+                inject_panic: std::env::var_os("KEEPALIVED_RS_TEST_CHECKER_PANIC").is_some(),
             },
             kernel: KernelPlan::of(cfg, dont_release),
         }
@@ -289,7 +290,8 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
                         fifos,
                         mail,
                     },
-                    vss: plan.vss,
+                    vss: plan.vss.clone(),
+                    plan,
                     table: Table::default(),
                     checkers: HashMap::new(),
                     running: JoinSet::new(),
@@ -409,6 +411,8 @@ struct Side {
     watching: bool,
     ctx: Context,
     vss: Vec<VirtualServerConfig>,
+    /// What the checkers run, to start them again after a crash.
+    plan: Plan,
     table: Table,
     /// Each checker's last verdict that changed its state: true = up.
     checkers: HashMap<CheckerId, bool>,
@@ -427,25 +431,36 @@ impl Side {
         mut requests: mpsc::Receiver<Request>,
     ) {
         self.watch_addresses();
+        let mut crashes = Crashes::default();
         let done = loop {
-            tokio::select! {
+            let crash = tokio::select! {
                 r = reports.recv() => match r {
-                    Some(r) => self.report(r),
-                    None => break None,
+                    Some(r) => {
+                        self.report(r);
+                        None
+                    }
+                    None => Some("the checkers' driver ended".to_string()),
                 },
+                why = running.died() => Some(why),
                 q = requests.recv() => match q {
-                    Some(Request::Dump) => self.dump(),
+                    Some(Request::Dump) => {
+                        self.dump();
+                        None
+                    }
                     Some(Request::Reload(plan)) => {
                         (running, reports) = self.reload(running, &plan).await;
+                        self.plan = *plan;
                         self.watch_addresses();
                         if self.known {
                             self.apply_presence(&running, None).await;
                         }
+                        None
                     }
                     Some(Request::Addresses(list)) => {
                         self.local = list.into_iter().collect();
                         self.known = true;
                         self.apply_presence(&running, None).await;
+                        None
                     }
                     Some(Request::Address(ip, present)) => {
                         let changed = if present {
@@ -456,10 +471,29 @@ impl Side {
                         if self.known && changed {
                             self.apply_presence(&running, Some(ip)).await;
                         }
+                        None
                     }
                     Some(Request::Stop(done)) => break Some(done),
                     None => break None,
                 },
+            };
+            let Some(why) = crash else { continue };
+            // keepalived respawns its checker process when it dies; here the checkers are
+            // started again from the configuration (real servers start as at boot; the kernel's
+            // table moves by its diff), after a delay that grows while they keep dying.
+            let delay = crashes.next_delay();
+            error!(
+                "The checkers died ({why}); starting them again in {} s",
+                delay.as_secs_f64()
+            );
+            let stop = tokio::select! {
+                _ = tokio::time::sleep(delay) => None,
+                done = wait_stop(&mut requests) => Some(done),
+            };
+            (running, reports) = self.restart();
+            info!("The checkers were started again");
+            if let Some(done) = stop {
+                break done;
             }
         };
         let omega = running.shutdown().await;
@@ -475,6 +509,16 @@ impl Side {
         if let Some(done) = done {
             let _ = done.send(());
         }
+    }
+
+    /// The checkers again from the plan, after they died.
+    fn restart(&mut self) -> (Running, mpsc::UnboundedReceiver<Report>) {
+        let local = self.known.then_some(&self.local);
+        let (running, actions, table, reports) = self.plan.run(None, local);
+        self.checkers.clear();
+        self.act(actions);
+        self.table_changed(table);
+        (running, reports)
     }
 
     /// ha_suspend: watches this host's addresses (only when a virtual server asks for it: the
@@ -685,6 +729,41 @@ impl Side {
         let text = check_data(&self.vss, &self.table, &self.checkers, kernel.as_deref());
         if let Err(e) = crate::dump::write_file(CHECK_DATA_FILE, &text) {
             error!("writing {CHECK_DATA_FILE}: {e}");
+        }
+    }
+}
+
+/// How often the checkers died lately: the delay before starting them again doubles from 1 s to
+/// 60 s while they keep dying, and is back to 1 s after 5 minutes without a death.
+#[derive(Default)]
+struct Crashes {
+    last: Option<std::time::Instant>,
+    delay: Duration,
+}
+
+impl Crashes {
+    fn next_delay(&mut self) -> Duration {
+        let calm = self
+            .last
+            .is_none_or(|t| t.elapsed() > Duration::from_secs(300));
+        self.delay = if calm {
+            Duration::from_secs(1)
+        } else {
+            (self.delay * 2).min(Duration::from_secs(60))
+        };
+        self.last = Some(std::time::Instant::now());
+        self.delay
+    }
+}
+
+/// Waits for a stop request, answering dumps and dropping what cannot be done while the
+/// checkers are down (their restart takes the current plan and addresses).
+async fn wait_stop(requests: &mut mpsc::Receiver<Request>) -> Option<oneshot::Sender<()>> {
+    loop {
+        match requests.recv().await {
+            Some(Request::Stop(done)) => return Some(done),
+            None => return None,
+            Some(_) => {}
         }
     }
 }
