@@ -8,8 +8,10 @@ use keepalived_rs::cli::{Cli, signum};
 use keepalived_rs::version_text;
 
 fn main() -> ExitCode {
+    keepalived_rs::signals::block_until_handled();
     let first = std::env::args().nth(1);
     if matches!(first.as_deref(), Some("-T" | "--genhash")) {
+        keepalived_rs::signals::unblock_handled();
         return keepalived_rs::genhash::main(std::env::args().skip(2).collect());
     }
     let cli = Cli::parse();
@@ -30,12 +32,14 @@ fn main() -> ExitCode {
         };
     }
     if cli.config_test.is_some() {
+        keepalived_rs::signals::unblock_handled();
         return keepalived_rs::run::config_test(&cli);
     }
     // `--dump-conf[=json]` prints the model and exits; keepalived's `-d` runs the daemon and
     // writes the dump to the log at start (run.rs).
     let long_dump = std::env::args().any(|a| a.starts_with("--dump-conf"));
     if cli.dump_conf.is_some() && long_dump {
+        keepalived_rs::signals::unblock_handled();
         return keepalived_rs::run::dump_conf(&cli);
     }
     keepalived_rs::run::run(&cli)
