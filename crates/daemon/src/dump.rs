@@ -145,6 +145,14 @@ pub fn data(instances: &[InstanceSnapshot], dropped_log_lines: u64) -> String {
     s
 }
 
+/// Where the dumps go: `$TMPDIR` when set (as keepalived 2.2.7 does), else /tmp.
+pub fn dir() -> std::path::PathBuf {
+    match std::env::var_os("TMPDIR") {
+        Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+        _ => std::path::PathBuf::from("/tmp"),
+    }
+}
+
 /// Writes a dump file as keepalived's `fopen_safe` does: a new file next to `path` (created
 /// exclusively, mode 0600, never following a link), renamed over `path`. Whatever is at `path`
 /// (a symlink, a FIFO, a file another user made) is replaced, never opened, so the write can

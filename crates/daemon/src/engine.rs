@@ -654,8 +654,9 @@ impl<S: Shell> Engine<S> {
         // Off the loop: no file system, however slow, delays an advert. The write cannot block
         // on what is at the path (it is replaced, never opened); a later signal's dump may
         // overtake a slow one, and the last rename wins, as with two keepalived dumps.
+        let path = dump::dir().join(path).display().to_string();
         drop(tokio::task::spawn_blocking(move || {
-            if let Err(e) = dump::write_file(path, &text) {
+            if let Err(e) = dump::write_file(&path, &text) {
                 tracing::error!("writing {path}: {e}");
             }
         }));

@@ -18,10 +18,10 @@ pub enum Control {
     ClearStats,
 }
 
-/// Where keepalived writes its dumps.
-pub const DATA_FILE: &str = "/tmp/keepalived.data";
-pub const STATS_FILE: &str = "/tmp/keepalived.stats";
-pub const JSON_FILE: &str = "/tmp/keepalived.json";
+/// The names of keepalived's dumps, in [`crate::dump::dir`] ($TMPDIR, else /tmp).
+pub const DATA_FILE: &str = "keepalived.data";
+pub const STATS_FILE: &str = "keepalived.stats";
+pub const JSON_FILE: &str = "keepalived.json";
 
 /// The signals the daemon handles.
 fn handled() -> nix::sys::signal::SigSet {

@@ -133,3 +133,65 @@ fn dumps_replace_a_planted_symlink_file_and_fifo() {
     });
     assert!(stopped, "the daemon did not stop on SIGTERM\n{}", log());
 }
+
+/// keepalived 2.2.7 writes its dumps in $TMPDIR when it is set; so does keepalived-rs.
+#[test]
+fn dumps_go_to_tmpdir() {
+    skip_unless_root!();
+    let real = under_test_is_keepalived();
+    if real && !common::real_keepalived_present() {
+        eprintln!("skipped: /usr/sbin/keepalived is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tmpdir = d.join("tmpdir");
+    std::fs::create_dir(&tmpdir).unwrap();
+    let mut lan = Lan::new(&[("a", "eth0", "10.98.1.1/24")]);
+    let ns = lan.host("a").ns.clone();
+    let cf = d.join("a.conf");
+    let conf = common::Pair {
+        vrid: 49,
+        advert_int: "0.1",
+        vip: "10.98.1.100",
+        global: "",
+        instance: "",
+    }
+    .conf("a", true);
+    std::fs::write(&cf, conf).unwrap();
+    let bin = if real {
+        std::path::PathBuf::from("/usr/sbin/keepalived")
+    } else {
+        ours()
+    };
+    let p = |n: &str| d.join(n).display().to_string();
+    let child = Command::new("ip")
+        .args(["netns", "exec", &ns])
+        .arg(&bin)
+        .args(["-n", "-l", "-G", "-f"])
+        .arg(&cf)
+        .args(["-p", &p("pid"), "-r", &p("vrrp.pid")])
+        .args(["-c", &p("check.pid"), "-b", &p("bfd.pid")])
+        .env("TMPDIR", &tmpdir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(p("log")).unwrap()))
+        .spawn()
+        .unwrap();
+    let child = ChildGuard(child);
+    let pid = child.0.id();
+    assert!(wait_until(Duration::from_secs(8), || lan.hosts[0].holds("10.98.1.100")));
+    Command::new("kill")
+        .args(["-USR2", &pid.to_string()])
+        .status()
+        .unwrap();
+    let stats = tmpdir.join("keepalived.stats");
+    assert!(
+        wait_until(Duration::from_secs(5), || stats.exists()),
+        "no {}\n{}",
+        stats.display(),
+        std::fs::read_to_string(p("log")).unwrap_or_default()
+    );
+    let m = std::fs::symlink_metadata(&stats).unwrap();
+    assert_eq!((m.uid(), m.mode() & 0o777), (0, 0o600));
+}

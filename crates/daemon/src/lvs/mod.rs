@@ -38,7 +38,8 @@ use crate::signals::Control;
 pub const LOG_TARGET: &str = "Keepalived_healthcheckers";
 
 /// Where keepalived's checker process writes its data dump on SIGUSR1.
-pub const CHECK_DATA_FILE: &str = "/tmp/keepalived_check.data";
+/// (In [`crate::dump::dir`]: $TMPDIR, else /tmp.)
+pub const CHECK_DATA_FILE: &str = "keepalived_check.data";
 
 /// keepalived's default checkers pid file.
 pub const DEFAULT_CHECKERS_PID: &str = "/run/checkers.pid";
@@ -727,8 +728,12 @@ impl Side {
         );
         let kernel = self.kernel.as_mut().and_then(Kernel::read_for_dump);
         let text = check_data(&self.vss, &self.table, &self.checkers, kernel.as_deref());
-        if let Err(e) = crate::dump::write_file(CHECK_DATA_FILE, &text) {
-            error!("writing {CHECK_DATA_FILE}: {e}");
+        let path = crate::dump::dir()
+            .join(CHECK_DATA_FILE)
+            .display()
+            .to_string();
+        if let Err(e) = crate::dump::write_file(&path, &text) {
+            error!("writing {path}: {e}");
         }
     }
 }
