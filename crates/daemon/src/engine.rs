@@ -245,6 +245,8 @@ pub struct Engine<S: Shell> {
     settle_at: Option<Duration>,
     /// `lvs_sync_daemon ... inst NAME`: the instance whose state picks the sync daemon's role.
     syncd: Option<(String, crate::lvs::syncd::Driver)>,
+    /// Rejected adverts said at a bounded rate.
+    rejected: crate::rxlog::RejectLog,
 }
 
 fn notify_state(s: State) -> Option<NotifyState> {
@@ -345,6 +347,7 @@ impl<S: Shell> Engine<S> {
             dropped: None,
             settle_at: None,
             syncd: None,
+            rejected: crate::rxlog::RejectLog::default(),
         }
     }
 
@@ -561,6 +564,35 @@ impl<S: Shell> Engine<S> {
                     tracing::info!("({}) Changing effective priority to {p}", self.name(i));
                 }
                 Action::Notify(Notify::MasterRxLowerPri) => {}
+                Action::Notify(Notify::MasterRxHigherPri {
+                    from,
+                    priority,
+                    ours,
+                    same_priority,
+                }) => {
+                    let name = self.name(i);
+                    if *same_priority {
+                        tracing::info!(
+                            "({name}) Master received advert from {from} with same priority {priority} but higher IP address than ours"
+                        );
+                    } else {
+                        tracing::info!(
+                            "({name}) Master received advert from {from} with higher priority {priority}, ours {ours}"
+                        );
+                    }
+                }
+                Action::Notify(Notify::Rejected(e)) => {
+                    if let Some(inst) = self.router.instance(i) {
+                        let version = inst.config().version;
+                        let name = inst.name().to_string();
+                        if let Some(line) =
+                            self.rejected
+                                .line(std::time::Instant::now(), i, &name, version, e)
+                        {
+                            tracing::info!("{line}");
+                        }
+                    }
+                }
                 Action::GroupNotify { group, state } => {
                     tracing::info!("({group}) Syncing instances to {state} state");
                     if let Some(ns) = notify_state(*state) {

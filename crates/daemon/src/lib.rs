@@ -13,6 +13,7 @@ pub mod notify;
 pub mod pidfile;
 pub mod probe;
 pub mod run;
+pub mod rxlog;
 pub mod sched;
 pub mod setup;
 pub mod shell;

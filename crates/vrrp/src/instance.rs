@@ -191,6 +191,17 @@ pub enum Notify {
     Priority(u8),
     /// A master received a lower priority advert (`notify_master_rx_lower_pri`).
     MasterRxLowerPri,
+    /// A master steps down for a peer's advert: higher priority, or the same priority from a
+    /// higher address (`same_priority`). For the log, as keepalived says who took over.
+    MasterRxHigherPri {
+        from: IpAddr,
+        priority: u8,
+        ours: u8,
+        same_priority: bool,
+    },
+    /// A received packet was rejected (also counted in [`crate::Stats`]). For the log: the daemon
+    /// says why, as keepalived does, at a bounded rate.
+    Rejected(RxError),
 }
 
 /// Outputs for the daemon to carry out, in order.
@@ -904,7 +915,12 @@ impl Instance {
         out
     }
 
-    fn receive(&mut self, p: Frame<'_>, check_addrs: bool) -> Option<packet::Received> {
+    fn receive(
+        &mut self,
+        p: Frame<'_>,
+        check_addrs: bool,
+        out: &mut Vec<Action>,
+    ) -> Option<packet::Received> {
         let res = packet::decode(p, &self.validation_context(check_addrs));
         match res {
             Ok(rx) => {
@@ -925,6 +941,9 @@ impl Instance {
             }
             Err(e) => {
                 self.count_rx_error(&e);
+                if e != RxError::OwnerIgnoring {
+                    out.push(Action::Notify(Notify::Rejected(e)));
+                }
                 None
             }
         }
@@ -942,7 +961,7 @@ impl Instance {
     fn packet(&mut self, now: Time, p: Frame<'_>, out: &mut Vec<Action>) {
         match self.state {
             State::Backup => {
-                self.backup_rx(now, p);
+                self.backup_rx(now, p, out);
                 self.init_sands(now);
             }
             State::Master => {
@@ -959,7 +978,7 @@ impl Instance {
     }
 
     /// keepalived's `vrrp_state_backup`.
-    fn backup_rx(&mut self, now: Time, p: Frame<'_>) {
+    fn backup_rx(&mut self, now: Time, p: Frame<'_>, out: &mut Vec<Action>) {
         let src = match p {
             Frame::Ipv4(b) if b.len() >= 16 => Some(IpAddr::from([b[12], b[13], b[14], b[15]])),
             Frame::Ipv6 { src, .. } => Some(IpAddr::V6(src)),
@@ -967,7 +986,7 @@ impl Instance {
         };
         let check_addrs = !self.cfg.skip_check_adv_addr || src != self.master_addr;
         let remaining = self.sands.map(|s| s.0.saturating_sub(now.0)).unwrap_or(0);
-        let Some(rx) = self.receive(p, check_addrs) else {
+        let Some(rx) = self.receive(p, check_addrs, out) else {
             // an ignored advert must not restart the down timer
             self.ms_down_timer = remaining;
             return;
@@ -1002,7 +1021,7 @@ impl Instance {
 
     /// keepalived's `vrrp_state_master_rx`; true when we must become BACKUP.
     fn master_rx(&mut self, now: Time, p: Frame<'_>, out: &mut Vec<Action>) -> bool {
-        let Some(rx) = self.receive(p, true) else {
+        let Some(rx) = self.receive(p, true, out) else {
             return false;
         };
         let prio = rx.advert.priority;
@@ -1042,6 +1061,12 @@ impl Instance {
             return false;
         }
         if prio > ours || (prio == ours && cmp.is_gt()) {
+            out.push(Action::Notify(Notify::MasterRxHigherPri {
+                from: rx.src,
+                priority: prio,
+                ours,
+                same_priority: prio == ours,
+            }));
             self.ah_cycle = false;
             if self.cfg.version == Version::V3 {
                 self.master_adver_int = u64::from(rx.advert.adver_int_cs) * 10_000;

@@ -249,9 +249,13 @@ fn backup_preempt_delay_holds_then_preempts() {
 fn backup_invalid_advert_is_counted_and_ignored() {
     let (mut i, _) = started(cfg(Version::V3, 100));
     let d0 = i.next_deadline();
-    i.handle(Time(5), advert_from("10.0.0.9", Version::V2, 200, 100));
+    let acts = i.handle(Time(5), advert_from("10.0.0.9", Version::V2, 200, 100));
     assert_eq!(i.stats().vers_err, 1);
     assert_eq!(i.next_deadline(), d0);
+    // said, for the daemon to log as keepalived does ("wrong version")
+    assert!(acts.contains(&Action::Notify(Notify::Rejected(
+        keepalived_vrrp::packet::RxError::Version(2)
+    ))));
 }
 
 // ---- RFC 5798 6.4.3 Master ----
@@ -277,6 +281,13 @@ fn master_steps_down_on_higher_priority() {
     assert!(acts.contains(&Action::Notify(Notify::State(State::Backup))));
     assert!(sent(&acts).is_empty(), "no priority 0 when pre-empted");
     assert_eq!(i.stats().release_master, 1);
+    // who took over, for the log
+    assert!(acts.contains(&Action::Notify(Notify::MasterRxHigherPri {
+        from: ip("10.0.0.1"),
+        priority: 101,
+        ours: 100,
+        same_priority: false
+    })));
 }
 
 #[test]
