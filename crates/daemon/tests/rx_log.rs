@@ -1,8 +1,8 @@
 //! What the log says about adverts (security review L3): a peer whose password differs is
 //! reported as keepalived 2.2.7 reports it ("received an invalid passwd!"), and a master that
 //! steps down names the advert's sender and priorities ("Master received advert from ... with
-//! higher priority ..., ours ..."). keepalived logs a rejected advert at each packet; keepalived-rs
-//! says each reason at most once per 10 s per instance (`ours_differs` in the assertion). The
+//! higher priority ..., ours ..."). keepalived 2.2.7 repeats a rejected advert's line (4 times in 3 s
+//! here); keepalived-rs says each reason at most once per 10 s per instance (`ours_differs` in the assertion). The
 //! daemon under test comes from KEEPALIVED_UNDER_TEST. Needs root.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
