@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::accounting::{Accounting, Step, Timing, Transition, UrlAccounting};
 use crate::config::{CheckerConfig, CheckerKind, Protocol, Trio, format_vs};
-use crate::model::{Action, CheckerId, Model, Table};
+use crate::model::{Action, CheckerId, Model, Service, ServiceKey, Table};
 use crate::probe::{self, Verdict};
 
 /// What the daemon hears after each check that changed something.
@@ -23,8 +23,10 @@ pub struct Report {
     pub transition: Option<Transition>,
     /// Log lines, notify scripts, FIFO lines and mails to act on, in order.
     pub actions: Vec<Action>,
-    /// The new table when this check (or the burst it closes) changed it.
-    pub table: Option<Table>,
+    /// The services this check (or the burst it closes) changed, as they now are (a virtual
+    /// server's services never leave the table between reloads). Only the changed ones: a real
+    /// server's state change costs its own services, not the table's size.
+    pub changed: Vec<(ServiceKey, Service)>,
 }
 
 /// Lateness of checks against their schedule, in 100 µs buckets up to 1 s (the last bucket
@@ -310,7 +312,7 @@ pub fn run(
                                 verdict,
                                 transition,
                                 actions,
-                                table: None,
+                                changed: Vec::new(),
                             });
                         }
                     }
@@ -329,7 +331,7 @@ pub fn run(
                                 verdict: Verdict::up(),
                                 transition: None,
                                 actions,
-                                table: None,
+                                changed: Vec::new(),
                             });
                         }
                         let _ = done.send(());
@@ -350,19 +352,30 @@ pub fn run(
                     break;
                 }
             }
-            let mut moved = false;
+            let mut changed = Vec::new();
             for vi in model.take_changed() {
                 for (key, svc) in model.services_of(vi) {
                     if table_now.services.get(&key) != Some(&svc) {
-                        table_now.services.insert(key, svc);
-                        moved = true;
+                        table_now.services.insert(key.clone(), svc.clone());
+                        changed.push((key, svc));
                     }
                 }
             }
-            if let Some(last) = batch.last_mut()
-                && moved
-            {
-                last.table = Some(table_now.clone());
+            if !changed.is_empty() {
+                match batch.last_mut() {
+                    Some(last) => last.changed = changed,
+                    None => batch.push(Report {
+                        id: CheckerId {
+                            vs: 0,
+                            rs: 0,
+                            checker: 0,
+                        },
+                        verdict: Verdict::up(),
+                        transition: None,
+                        actions: Vec::new(),
+                        changed,
+                    }),
+                }
             }
             for r in batch.drain(..) {
                 let _ = rep_tx.send(r);

@@ -67,12 +67,14 @@ async fn wait_table(
     want: &[&str],
 ) -> Table {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut t = Table::default();
     loop {
         let r = tokio::time::timeout_at(deadline, rx.recv())
             .await
             .unwrap_or_else(|_| panic!("table never became {want:?}"))
             .unwrap();
-        if let Some(t) = r.table {
+        if !r.changed.is_empty() {
+            t.services.extend(r.changed);
             let got: Vec<String> = dest_set(&t).into_iter().map(|d| d.0).collect();
             if got == want {
                 return t;

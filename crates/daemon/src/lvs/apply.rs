@@ -290,29 +290,7 @@ fn same_dest(kernel: &ipvs::Dest, want: &ipvs::Dest) -> bool {
 pub fn diff(from: &KTable, to: &KTable) -> Vec<Op> {
     let mut out = Vec::new();
     for (k, s) in to {
-        match from.get(k) {
-            None => {
-                out.push(Op::AddService(s.service.clone()));
-                out.extend(s.dests.values().map(|d| Op::AddDest(*k, *d)));
-            }
-            Some(old) => {
-                if old.service != s.service {
-                    out.push(Op::EditService(s.service.clone()));
-                }
-                for a in old.dests.keys() {
-                    if !s.dests.contains_key(a) {
-                        out.push(Op::DelDest(*k, *a));
-                    }
-                }
-                for (a, d) in &s.dests {
-                    match old.dests.get(a) {
-                        None => out.push(Op::AddDest(*k, *d)),
-                        Some(o) if o != d => out.push(Op::EditDest(*k, *d)),
-                        Some(_) => {}
-                    }
-                }
-            }
-        }
+        diff_service(from.get(k), *k, s, &mut out);
     }
     for k in from.keys() {
         if !to.contains_key(k) {
@@ -320,6 +298,33 @@ pub fn diff(from: &KTable, to: &KTable) -> Vec<Op> {
         }
     }
     out
+}
+
+/// The steps that turn one service of ours (`old`, absent when new) into `new`.
+fn diff_service(old: Option<&KService>, k: ServiceKey, new: &KService, out: &mut Vec<Op>) {
+    match old {
+        None => {
+            out.push(Op::AddService(new.service.clone()));
+            out.extend(new.dests.values().map(|d| Op::AddDest(k, *d)));
+        }
+        Some(old) => {
+            if old.service != new.service {
+                out.push(Op::EditService(new.service.clone()));
+            }
+            for a in old.dests.keys() {
+                if !new.dests.contains_key(a) {
+                    out.push(Op::DelDest(k, *a));
+                }
+            }
+            for (a, d) in &new.dests {
+                match old.dests.get(a) {
+                    None => out.push(Op::AddDest(k, *d)),
+                    Some(o) if o != d => out.push(Op::EditDest(k, *d)),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
 }
 
 /// The steps that make the kernel's table hold `want`: what `want` names is added or corrected;
@@ -398,6 +403,8 @@ pub struct Applier<S: Sink> {
     applied: KTable,
     /// Where the ownership record lives (none in tests or without IPVS).
     record: Option<PathBuf>,
+    /// What the record says: everything this run has programmed (it only grows until the
+    /// release, so a real server going down and up rewrites nothing).
     recorded: Owned,
 }
 
@@ -429,23 +436,50 @@ impl<S: Sink> Applier<S> {
             }
         };
         let ops = reconcile(&kernel, &want, &left);
-        let mut outcome = self.run(&ops, &want, &left);
+        let mut outcome = run(&mut self.sink, &ops, &want, &left);
         outcome.errors.extend(read_error);
+        self.recorded.clear();
+        self.record_new(owned_of(&want));
         self.applied = want;
-        self.save_record();
         outcome
     }
 
-    /// The computed table changed: apply only the difference.
+    /// The whole computed table changed (a reload): apply only the difference.
     pub fn update(&mut self, want: KTable) -> Outcome {
         let ops = diff(&self.applied, &want);
         if ops.is_empty() {
             return Outcome::default();
         }
         let ours = owned_of(&self.applied);
-        let outcome = self.run(&ops, &want, &ours);
+        let outcome = run(&mut self.sink, &ops, &want, &ours);
+        self.record_new(owned_of(&want));
         self.applied = want;
-        self.save_record();
+        outcome
+    }
+
+    /// Some services changed (a real server's state, a weight): only they are looked at, so a
+    /// change costs its own services, whatever the table's size.
+    pub fn update_services(&mut self, part: KTable) -> Outcome {
+        let mut ops = Vec::new();
+        for (k, s) in &part {
+            diff_service(self.applied.get(k), *k, s, &mut ops);
+        }
+        if ops.is_empty() {
+            return Outcome::default();
+        }
+        let fresh: Owned = part
+            .iter()
+            .flat_map(|(k, s)| {
+                std::iter::once((*k, None)).chain(s.dests.keys().map(|a| (*k, Some(*a))))
+            })
+            .filter(|o| !self.recorded.contains(o))
+            .collect();
+        let results = self.sink.apply(&ops);
+        self.applied.extend(part);
+        let outcome = settle(&mut self.sink, &ops, results, &self.applied, &self.recorded);
+        if !fresh.is_empty() {
+            self.record_new(fresh);
+        }
         outcome
     }
 
@@ -482,68 +516,85 @@ impl<S: Sink> Applier<S> {
         };
         if release != Release::Keep {
             self.applied.clear();
-            self.save_record();
+            self.recorded.clear();
+            self.write_record();
         }
         outcome
     }
 
-    /// Applies `ops`; on drift, reads the kernel once and reconciles with `want`.
-    fn run(&mut self, ops: &[Op], want: &KTable, ours: &Owned) -> Outcome {
-        let mut outcome = Outcome {
-            sent: ops.len(),
-            ..Outcome::default()
-        };
-        let results = self.sink.apply(ops);
-        let mut drift = false;
-        for (op, r) in ops.iter().zip(results) {
-            if let Err(e) = r {
-                if is_drift(op, &e) {
-                    drift = true;
-                } else {
-                    outcome.errors.push(e.to_string());
-                }
-            }
+    /// Adds to the ownership record what it lacks, and writes it when anything was new.
+    fn record_new(&mut self, owned: Owned) {
+        let before = self.recorded.len();
+        self.recorded.extend(owned);
+        if self.recorded.len() != before {
+            self.write_record();
         }
-        if !drift {
-            return outcome;
-        }
-        outcome.resynced = true;
-        let kernel = match self.sink.read() {
-            Ok(k) => ktable_of(&k),
-            Err(e) => {
-                outcome.errors.push(format!(
-                    "reading the IPVS table after a change it refused: {e}"
-                ));
-                return outcome;
-            }
-        };
-        let mut mine = ours.clone();
-        mine.extend(owned_of(want));
-        let again = reconcile(&kernel, want, &mine);
-        outcome.sent += again.len();
-        for (op, r) in again.iter().zip(self.sink.apply(&again)) {
-            if let Err(e) = r {
-                outcome.errors.push(format!("{} ({e})", op_line(op)));
-            }
-        }
-        outcome
     }
 
-    fn save_record(&mut self) {
+    fn write_record(&self) {
         let Some(path) = &self.record else { return };
-        let now = owned_of(&self.applied);
-        if now == self.recorded {
-            return;
-        }
-        match write_record(path, &now) {
-            Ok(()) => self.recorded = now,
-            Err(e) => tracing::warn!(
+        if let Err(e) = write_record(path, &self.recorded) {
+            tracing::warn!(
                 target: super::LOG_TARGET,
                 "IPVS ownership record {}: {e}; a crash now could leave our entries behind",
                 path.display()
-            ),
+            );
         }
     }
+}
+
+/// Applies `ops`; on drift, reads the kernel once and reconciles with `want`.
+fn run<S: Sink>(sink: &mut S, ops: &[Op], want: &KTable, ours: &Owned) -> Outcome {
+    let results = sink.apply(ops);
+    settle(sink, ops, results, want, ours)
+}
+
+/// Counts the results of `ops`; if the kernel refused some as out of date (someone else changed
+/// the table), reads it once and reconciles with `want`, taking `ours` and `want` as ours.
+fn settle<S: Sink>(
+    sink: &mut S,
+    ops: &[Op],
+    results: Vec<Result<(), ipvs::Error>>,
+    want: &KTable,
+    ours: &Owned,
+) -> Outcome {
+    let mut outcome = Outcome {
+        sent: ops.len(),
+        ..Outcome::default()
+    };
+    let mut drift = false;
+    for (op, r) in ops.iter().zip(results) {
+        if let Err(e) = r {
+            if is_drift(op, &e) {
+                drift = true;
+            } else {
+                outcome.errors.push(e.to_string());
+            }
+        }
+    }
+    if !drift {
+        return outcome;
+    }
+    outcome.resynced = true;
+    let kernel = match sink.read() {
+        Ok(k) => ktable_of(&k),
+        Err(e) => {
+            outcome.errors.push(format!(
+                "reading the IPVS table after a change it refused: {e}"
+            ));
+            return outcome;
+        }
+    };
+    let mut mine = ours.clone();
+    mine.extend(owned_of(want));
+    let again = reconcile(&kernel, want, &mine);
+    outcome.sent += again.len();
+    for (op, r) in again.iter().zip(sink.apply(&again)) {
+        if let Err(e) = r {
+            outcome.errors.push(format!("{} ({e})", op_line(op)));
+        }
+    }
+    outcome
 }
 
 /// The ownership record's path for this network namespace (IPVS tables are per namespace):
@@ -695,7 +746,7 @@ fn write_record(path: &Path, owned: &Owned) -> std::io::Result<()> {
         .custom_flags(libc::O_NOFOLLOW)
         .open(&tmp)?;
     f.write_all(record_text(owned).as_bytes())?;
-    f.sync_all()?;
+    // No fsync: /run is a tmpfs and the IPVS table does not outlive a reboot either.
     std::fs::rename(&tmp, path)
 }
 
@@ -1005,6 +1056,46 @@ mod tests {
         a.sink.log.clear();
         a.update(to_kernel(&t));
         assert!(a.sink.log.is_empty());
+    }
+
+    #[test]
+    fn a_changed_service_alone_is_diffed_and_the_record_is_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("ipvs-1");
+        let mut a = Applier::new(FakeKernel::default(), Some(record.clone()));
+        let t = table(&[
+            (80, &[("10.0.1.1:80", 1), ("10.0.1.2:80", 1)]),
+            (81, &[("10.0.1.1:81", 1)]),
+        ]);
+        a.start(to_kernel(&t));
+        let written = std::fs::metadata(&record).unwrap().modified().unwrap();
+        a.sink.log.clear();
+        // 10.0.1.2 goes down: only service 80 is given, and only its destination moves.
+        let mut part = table(&[(80, &[("10.0.1.1:80", 1)])]);
+        let out = a.update_services(to_kernel(&part));
+        let k = key_of(&key(80));
+        assert_eq!(
+            a.sink.log,
+            vec![Op::DelDest(k, "10.0.1.2:80".parse().unwrap())]
+        );
+        assert_eq!(out.sent, 1);
+        // and up again: one add; the record already names it
+        part = table(&[(80, &[("10.0.1.1:80", 1), ("10.0.1.2:80", 1)])]);
+        a.update_services(to_kernel(&part));
+        assert_eq!(a.sink.table, to_kernel(&t));
+        assert_eq!(
+            std::fs::metadata(&record).unwrap().modified().unwrap(),
+            written,
+            "a server going down and up rewrites no record"
+        );
+        // a destination never seen before is recorded
+        part = table(&[(
+            80,
+            &[("10.0.1.1:80", 1), ("10.0.1.2:80", 1), ("10.0.1.3:80", 1)],
+        )]);
+        a.update_services(to_kernel(&part));
+        let text = std::fs::read_to_string(&record).unwrap();
+        assert!(text.contains("D TCP 10.0.0.1:80 10.0.1.3:80"), "{text}");
     }
 
     #[test]

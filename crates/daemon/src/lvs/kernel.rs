@@ -82,6 +82,17 @@ impl Kernel {
         self.report("update", &out);
     }
 
+    /// Some services changed (a real server's state or weight): only they are looked at.
+    pub(super) fn update_services(
+        &mut self,
+        changed: &[(keepalived_check::ServiceKey, keepalived_check::Service)],
+    ) {
+        let mut part = keepalived_check::Table::default();
+        part.services.extend(changed.iter().cloned());
+        let out = self.applier.update_services(apply::to_kernel(&part));
+        self.report("update", &out);
+    }
+
     /// A reload's global settings (timeouts, sync daemon, release mode).
     pub(super) fn reconfigure(&mut self, plan: &KernelPlan) {
         let old = std::mem::replace(&mut self.plan, plan.clone());

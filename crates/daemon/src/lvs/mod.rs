@@ -646,8 +646,11 @@ impl Side {
             None => {}
         }
         self.act(r.actions);
-        if let Some(t) = r.table {
-            self.table_changed(t);
+        if !r.changed.is_empty() {
+            if let Some(k) = &mut self.kernel {
+                k.update_services(&r.changed);
+            }
+            self.table.services.extend(r.changed);
         }
     }
 
