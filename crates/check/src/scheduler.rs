@@ -411,8 +411,31 @@ async fn checker_task(
 ) {
     let mut due = Instant::now() + first;
     let mut last_weight = None;
+    // FILE_CHECK follows its file as keepalived's does (inotify): a change is checked at once,
+    // not at the next delay_loop. The first value the watch sends is the file as it is now.
+    let mut watch = match &ck {
+        CheckerConfig::File { file, .. } => {
+            keepalived_sys::track::watch_file(file.path.clone()).ok()
+        }
+        _ => None,
+    };
+    if let Some(w) = &mut watch {
+        let _ = w.try_recv();
+    }
     loop {
-        tokio::time::sleep_until(due).await;
+        match &mut watch {
+            Some(w) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due) => {}
+                    v = w.recv() => {
+                        if v.is_none() {
+                            watch = None;
+                        }
+                    }
+                }
+            }
+            None => tokio::time::sleep_until(due).await,
+        }
         let started = Instant::now();
         stats.record(started.saturating_duration_since(due));
         if !enabled.get(id.vs).is_none_or(|e| e.load(Ordering::Relaxed)) {

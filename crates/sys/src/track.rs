@@ -23,7 +23,7 @@ pub fn read_value(path: &Path) -> Option<i64> {
 }
 
 /// Watch `path`: sends the current value at once and again on every change (a writer closing it,
-/// rename into place, delete). The task stops when the receiver is dropped.
+/// rename into place, delete). The task stops as soon as the receiver is dropped.
 pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
     let dir = path
         .parent()
@@ -50,8 +50,13 @@ pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
     let mut last = read_value(&path);
     let _ = tx.try_send(last);
     tokio::spawn(async move {
-        while let Some(ev) = stream.next().await {
-            let Ok(ev) = ev else { break };
+        loop {
+            // Ends as soon as the receiver is dropped, not at the next event.
+            let ev = tokio::select! {
+                _ = tx.closed() => break,
+                ev = stream.next() => ev,
+            };
+            let Some(Ok(ev)) = ev else { break };
             if ev.name.is_some() && ev.name != name {
                 continue;
             }
