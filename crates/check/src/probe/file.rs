@@ -7,12 +7,11 @@ use crate::config::FileCheckConfig;
 /// keepalived treats a scaled value at or below this as a failure.
 const WEIGHT_FAULT: i64 = -254;
 
+/// The file is read in place, as keepalived reads it: a few bytes of a local file cost less than
+/// a hand-off to tokio's blocking pool, whose first use starts a thread (tens of ms under
+/// emulation, measured in bench/ipvs as a slow first state change).
 pub async fn check(cfg: &FileCheckConfig) -> Verdict {
-    let text = match tokio::fs::read_to_string(&cfg.path).await {
-        Ok(t) => t,
-        Err(e) => return Verdict::down(format!("cannot read {}: {e}", cfg.path.display())),
-    };
-    verdict_for(cfg, &text)
+    check_now(cfg)
 }
 
 /// [`check`] without the runtime, for the state at start-up.
