@@ -9,7 +9,9 @@ pub fn user_exists(name: &str) -> Option<bool> {
 
 /// Whether group `name` exists; `None` when the lookup itself failed.
 pub fn group_exists(name: &str) -> Option<bool> {
-    nix::unistd::Group::from_name(name).ok().map(|g| g.is_some())
+    nix::unistd::Group::from_name(name)
+        .ok()
+        .map(|g| g.is_some())
 }
 
 /// The uid and gid of `user`, the gid of `group` when given (else the user's own), as

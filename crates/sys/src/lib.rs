@@ -42,6 +42,7 @@ pub mod netlink;
 pub mod nft;
 pub mod sched;
 pub mod script;
+pub mod script_secure;
 pub mod socket;
 pub mod sysctl;
 pub mod track;
