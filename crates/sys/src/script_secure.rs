@@ -191,13 +191,39 @@ pub fn check(
         ));
         found
     };
-    let real = std::fs::canonicalize(&written).map_err(|e| Refused {
+    // keepalived logs the path search's warning before whatever refuses the script.
+    check_resolved(prog, &written, uid, gid, enforce, notes).map_err(|(mut before, mut r)| {
+        before.append(&mut r.lines);
+        r.lines = before;
+        r
+    })
+}
+
+/// [`check`] once a bare name is resolved to `written`; a refusal comes back with the lines
+/// logged before it.
+fn check_resolved(
+    prog: &str,
+    written: &str,
+    uid: u32,
+    gid: u32,
+    enforce: bool,
+    mut notes: Vec<String>,
+) -> Result<Checked, (Vec<String>, Refused)> {
+    macro_rules! tri {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(r) => return Err((notes, r)),
+            }
+        };
+    }
+    let real = tri!(std::fs::canonicalize(written).map_err(|e| Refused {
         why: Refusal::NotFound,
         lines: vec![format!("Script {prog} cannot be accessed - {e}")],
-    })?;
+    }));
     // What runs: the real directory with the name as written when that is the same file.
     let mut run = real.clone();
-    let written_name = Path::new(&written).file_name();
+    let written_name = Path::new(written).file_name();
     if written_name.is_some() && written_name != real.file_name() {
         let same_name = real.with_file_name(written_name.unwrap_or_default());
         let same = match (std::fs::metadata(&same_name), std::fs::metadata(&real)) {
@@ -209,17 +235,18 @@ pub fn check(
         }
     }
     let run_str = run.to_string_lossy().into_owned();
-    let md = std::fs::metadata(&real).map_err(|_| Refused {
+    let md = tri!(std::fs::metadata(&real).map_err(|_| Refused {
         why: Refusal::NotFound,
         lines: vec![format!("Unable to access script `{run_str}` - disabling")],
-    })?;
+    }));
     if !is_executable(&md, uid, gid) {
-        return Err(Refused {
+        let r = Refused {
             why: Refusal::NotExecutable,
             lines: vec![format!(
                 "WARNING - script '{run_str}' is not executable for uid:gid {uid}:{gid} - disabling."
             )],
-        });
+        };
+        return Err((notes, r));
     }
     let mode = md.mode();
     let protect = uid == 0
@@ -229,8 +256,8 @@ pub fn check(
     let mut insecure = false;
     if protect {
         let written_abs = match std::env::current_dir() {
-            Ok(cwd) if !written.starts_with('/') => cwd.join(&written),
-            _ => PathBuf::from(&written),
+            Ok(cwd) if !written.starts_with('/') => cwd.join(written),
+            _ => PathBuf::from(written),
         };
         let mut paths = vec![(written_abs, true), (run.clone(), false)];
         if real != run {
@@ -238,7 +265,7 @@ pub fn check(
         }
         paths.dedup_by(|a, b| a.0 == b.0);
         for (p, as_written) in &paths {
-            if check_security(p, enforce, *as_written)? && !insecure {
+            if tri!(check_security(p, enforce, *as_written)) && !insecure {
                 insecure = true;
                 notes.push(format!(
                     "Unsafe permissions found for script '{}'.",
@@ -357,6 +384,10 @@ mod tests {
         let path = format!("/nonexistent:{}", open.display());
         let r = as_root("revbare.sh", Some(&path)).unwrap_err();
         assert_eq!(r.why, Refusal::Insecure);
+        assert!(
+            r.lines[0].starts_with("WARNING - script `revbare.sh` resolved by path search to `")
+        );
+        assert!(r.lines[1].starts_with("Unsafe permissions found for script '"));
         // Security off: it runs by its absolute path, with keepalived's two lines.
         let ok = check("revbare.sh", 0, 0, false, Some(OsStr::new(&path))).unwrap();
         let full = open.join("revbare.sh").display().to_string();
