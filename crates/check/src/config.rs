@@ -462,8 +462,12 @@ pub enum CheckerConfig {
     },
     Misc {
         common: CheckerCommon,
-        /// `misc_path`, run through `sh -c`.
+        /// `misc_path` as written, for log lines.
         path: String,
+        /// What runs: `misc_path` split into argv as keepalived splits it (no shell), the
+        /// checker's `user` (else the default script user, set by [`crate::from_conf::vet_scripts`])
+        /// and script security; argv[0] is the checked absolute path once vetted.
+        script: keepalived_sys::script::Script,
         /// `misc_timeout`; keepalived uses delay_loop when unset.
         timeout: Option<Duration>,
         dynamic: bool,

@@ -33,6 +33,74 @@ pub struct CheckConfig {
     pub unsupported: Vec<String>,
 }
 
+/// MISC_CHECK's script: keepalived's argv, and the checker's own user when it has one (the conf
+/// model removed checkers whose user does not exist).
+fn misc_script(c: &Command) -> keepalived_sys::script::Script {
+    let mut s = keepalived_sys::script::Script::new(c.argv());
+    if let Some(u) = &c.user
+        && let Some((uid, gid)) = keepalived_conf::accounts::ids(u, c.group.as_deref())
+    {
+        (s.uid, s.gid) = (Some(uid), Some(gid));
+    }
+    s
+}
+
+/// keepalived's `check_misc_script_security` and its default user, once the configuration is
+/// read: each MISC_CHECK without a user of its own runs as `default` (the daemon's default
+/// script user; `None`: there is none, and the checker is removed as keepalived removes it),
+/// `enforce` is `enable_script_security`, and a script that is insecure, missing or not
+/// executable is removed. Returns keepalived's log lines, in order.
+pub fn vet_scripts(
+    vss: &mut [VirtualServerConfig],
+    default: Option<(u32, u32)>,
+    enforce: bool,
+) -> Vec<String> {
+    use keepalived_sys::script_secure::Refusal;
+    let mut lines = Vec::new();
+    for rs in vss.iter_mut().flat_map(|v| v.real_servers.iter_mut()) {
+        rs.checkers.retain_mut(|c| {
+            let CheckerConfig::Misc { script, user, .. } = c else {
+                return true;
+            };
+            if user.is_none() {
+                match default {
+                    Some((uid, gid)) => (script.uid, script.gid) = (Some(uid), Some(gid)),
+                    None => {
+                        lines.push(format!(
+                            "Unable to set default user for misc script {} - removing",
+                            script.cmd_str()
+                        ));
+                        return false;
+                    }
+                }
+            }
+            script.secure = enforce;
+            match script.vet() {
+                Ok(notes) => {
+                    lines.extend(notes);
+                    true
+                }
+                Err(refused) => {
+                    lines.extend(refused.lines);
+                    match refused.why {
+                        Refusal::Insecure => lines.push(format!(
+                            "Disabling misc script {} due to insecure",
+                            script.cmd_str()
+                        )),
+                        Refusal::NotFound => lines.push(format!(
+                            "Disabling misc script {} since not found/accessible",
+                            script.cmd_str()
+                        )),
+                        Refusal::NotExecutable => {}
+                    }
+                    false
+                }
+            }
+        });
+    }
+    lines
+}
+
 /// Maps the LVS part of `cfg`.
 pub fn from_config(cfg: &Config) -> CheckConfig {
     let mut out = CheckConfig {
@@ -266,6 +334,7 @@ fn checker(
         lvs::CheckerKind::Misc(m) => out.push(CheckerConfig::Misc {
             common,
             path: m.command.line.clone(),
+            script: misc_script(&m.command),
             timeout: m.timeout,
             dynamic: m.dynamic,
             user: m.command.user.clone(),

@@ -4,6 +4,7 @@
 
 mod common;
 
+use keepalived_sys::script::Script as RunScript;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -122,6 +123,11 @@ async fn misc_check_cycle_and_dynamic_weight() {
         dynamic: false,
         user: None,
         group: None,
+        script: RunScript::new(vec![
+            "/usr/bin/test".into(),
+            "-e".into(),
+            flag.display().to_string(),
+        ]),
     };
     let f = flag.clone();
     cycle(
@@ -134,11 +140,11 @@ async fn misc_check_cycle_and_dynamic_weight() {
     )
     .await;
     // misc_dynamic: exit 12 means weight 10.
-    let v = probe::misc::check("exit 12", Duration::from_secs(2), true, None, None).await;
+    let v = probe::misc::check(&sh("exit 12"), Duration::from_secs(2), true).await;
     assert_eq!(v.weight, Some(probe::DynamicWeight::Set(10)));
     assert!(v.ok);
     assert!(
-        !probe::misc::check("exit 1", Duration::from_secs(2), true, None, None)
+        !probe::misc::check(&sh("exit 1"), Duration::from_secs(2), true)
             .await
             .ok
     );
@@ -151,7 +157,7 @@ async fn misc_check_kills_a_hanging_script_and_its_children() {
     // The script leaves a grandchild that ignores nothing; both must die.
     let script = format!("sleep 300 & echo $! > {}; wait", pidfile.display());
     let t = std::time::Instant::now();
-    let v = probe::misc::check(&script, Duration::from_millis(300), false, None, None).await;
+    let v = probe::misc::check(&sh(&script), Duration::from_millis(300), false).await;
     assert!(!v.ok);
     assert!(t.elapsed() < Duration::from_secs(5));
     let pid: i32 = std::fs::read_to_string(&pidfile)
@@ -367,31 +373,26 @@ async fn misc_check_runs_as_user() {
     )
     .unwrap();
     let out = dir.path().join("uid");
-    let v = probe::misc::check(
-        &format!("id -u > {}", out.display()),
-        Duration::from_secs(2),
-        false,
-        Some("nobody"),
-        None,
-    )
-    .await;
-    assert!(v.ok, "{v:?}");
     let want = nix::unistd::User::from_name("nobody")
         .unwrap()
         .unwrap()
         .uid
         .as_raw();
+    let mut as_nobody = sh(&format!("id -u > {}", out.display()));
+    as_nobody.uid = Some(want);
+    as_nobody.gid = Some(want);
+    let v = probe::misc::check(&as_nobody, Duration::from_secs(2), false).await;
+    assert!(v.ok, "{v:?}");
     assert_eq!(
         std::fs::read_to_string(&out).unwrap().trim(),
         want.to_string()
     );
+    // A script that cannot start is a failed check.
     assert!(
         !probe::misc::check(
-            "true",
+            &RunScript::new(vec!["/nonexistent/kc".into()]),
             Duration::from_secs(1),
-            false,
-            Some("no-such-user-kc"),
-            None
+            false
         )
         .await
         .ok
@@ -542,4 +543,9 @@ async fn reload_resumes_checkers_without_renotifying() {
         .unwrap();
     assert_eq!(r.transition, Some(Transition::Down { retries: 2 }), "{r:?}");
     running.shutdown().await;
+}
+
+/// A MISC_CHECK script running `cmd` through /bin/sh (MISC_CHECK itself uses no shell).
+fn sh(cmd: &str) -> RunScript {
+    RunScript::new(vec!["/bin/sh".into(), "-c".into(), cmd.into()])
 }

@@ -462,6 +462,7 @@ fn misc_timeout_defaults_to_delay_loop() {
     let mut ck = CheckerConfig::Misc {
         common: CheckerCommon::default(),
         path: "true".into(),
+        script: keepalived_sys::script::Script::new(vec!["true".into()]),
         timeout: None,
         dynamic: false,
         user: None,

@@ -2,6 +2,7 @@
 //! block with keepalived's defaults, validation with keepalived's semantics, and diagnostics.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod accounts;
 pub mod diag;
 pub mod lex;
 pub mod model;

@@ -848,7 +848,13 @@ mod tests {
                     me: n,
                     lan: lan.clone(),
                 };
-                let notifier = Notifier::new(Default::default(), Vec::new(), None);
+                // Scripts run as the test's own user (no default user: none would run).
+                let own = crate::notify::ScriptSecurity {
+                    uid: Some(nix::unistd::getuid().as_raw()),
+                    gid: Some(nix::unistd::getgid().as_raw()),
+                    enforce: false,
+                };
+                let notifier = Notifier::new(own, Vec::new(), None);
                 let mut e = Engine::new(plan(n as u8 + 1, prio, st, &outs[n]), shell, notifier);
                 runs.push(tokio::task::spawn_local(async move {
                     e.run(rx, crx).await;

@@ -10,6 +10,33 @@ use crate::cli::Cli;
 use crate::log::{LogGuard, LogOptions};
 use crate::pidfile::PidFiles;
 
+/// keepalived 2.2.7's `umask_val` when `-u` is not given.
+const DEFAULT_UMASK: Mode = Mode::from_bits_truncate(0o177);
+
+/// `-u/--umask` as keepalived reads it: `strtoll(.., 0)`, permission bits only.
+fn parse_umask(text: &str) -> Option<Mode> {
+    let t = text.trim();
+    let v = if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        u32::from_str_radix(hex, 16).ok()?
+    } else if t.len() > 1 && t.starts_with('0') {
+        u32::from_str_radix(&t[1..], 8).ok()?
+    } else {
+        t.parse::<u32>().ok()?
+    };
+    (v <= 0o777).then(|| Mode::from_bits_truncate(v as libc::mode_t))
+}
+
+/// Runs `f` (pid file creation) with the group and other read bits let through the umask, then
+/// restores it, as keepalived writes its pid files (0644 under its 0177 umask). Call it before
+/// other threads create files, the umask being the process's.
+pub fn with_pid_umask<T>(f: impl FnOnce() -> T) -> T {
+    let before = umask(Mode::empty());
+    umask(before & !(Mode::S_IRGRP | Mode::S_IROTH));
+    let out = f();
+    umask(before);
+    out
+}
+
 /// Runs the daemon until it is told to stop; the exit code is keepalived's (0 after SIGTERM).
 pub fn run(cli: &Cli) -> ExitCode {
     let facility = match cli.facility() {
@@ -19,20 +46,19 @@ pub fn run(cli: &Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if let Some(mask) = &cli.umask {
-        match u32::from_str_radix(mask.trim_start_matches("0o"), 8)
-            .ok()
-            .and_then(|m| Mode::from_bits(m as libc::mode_t))
-        {
-            Some(m) => {
-                umask(m);
-            }
+    // keepalived's umask: 0177 unless -u/--umask gives one (C's strtol base 0: "022" octal,
+    // "0x12" hex, "18" decimal), so what the daemon and its scripts create is private by default.
+    let mask = match &cli.umask {
+        Some(text) => match parse_umask(text) {
+            Some(m) => m,
             None => {
-                eprintln!("Invalid umask {mask}");
+                eprintln!("Invalid --umask option {text}");
                 return ExitCode::from(1);
             }
-        }
-    }
+        },
+        None => DEFAULT_UMASK,
+    };
+    umask(mask);
     // Fork before any thread exists: the runtime and the log writer start in the child.
     if !cli.dont_fork
         && let Err(e) = nix::unistd::daemon(false, false)
@@ -62,7 +88,7 @@ pub fn run(cli: &Cli) -> ExitCode {
     } else {
         vec![cli.pid_file(), cli.vrrp_pid_file()]
     };
-    let code = match PidFiles::create(&pid_files) {
+    let code = match with_pid_umask(|| PidFiles::create(&pid_files)) {
         Ok(pids) => {
             let code = serve(cli, &log);
             drop(pids);
@@ -186,6 +212,9 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             );
         }
     }
+    // keepalived checks the vrrp_scripts when the configuration is loaded.
+    let security = ScriptSecurity::of(&read.globals);
+    crate::tracker::vet(&mut read, &security);
     // track_interface starts from the links' state now, not from "up".
     for i in &mut read.instances {
         for (k, t) in i.tracked.iter().enumerate() {
@@ -210,20 +239,25 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
              no mail will be sent; add `smtp_alert` to global_defs to get one per state change"
         );
     }
-    let mut security = ScriptSecurity {
-        enforce: g.enable_script_security,
-        ..Default::default()
-    };
-    if let Some(u) = &g.script_user {
-        match run_as(&security, u) {
-            Some(s) => security = s,
-            None => tracing::warn!("Script user '{}' does not exist", u.0),
-        }
+    if g.script_user.is_some() && g.script_ids.is_none() {
+        tracing::warn!(
+            "Script user '{}' does not exist",
+            g.script_user
+                .as_ref()
+                .map(|u| u.0.as_str())
+                .unwrap_or_default()
+        );
     }
     let mut fifos = Vec::new();
     for f in &g.fifos {
         let path = std::path::Path::new(&f.path);
-        let created = match Fifo::create(path) {
+        // The FIFO's user (its own, else the default script user) owns it and runs its script.
+        let sec = match &f.user {
+            Some(u) => run_as(&security, u),
+            None => Some(security.clone()),
+        };
+        let owner = sec.as_ref().and_then(|s| s.uid.zip(s.gid));
+        let created = match Fifo::create(path, owner) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("{e}");
@@ -233,10 +267,6 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
         // keepalived starts the FIFO's script (path appended) before it opens the FIFO, and
         // lets it run as long as it likes.
         if let Some(script) = &f.script {
-            let sec = match &f.user {
-                Some(u) => run_as(&security, u),
-                None => Some(security.clone()),
-            };
             match sec {
                 Some(sec) => {
                     let (line, arg) = (script.clone(), f.path.clone());
@@ -380,7 +410,7 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             });
         }
     }
-    crate::tracker::start(&read, security, tx);
+    crate::tracker::start(&read, tx);
     let controls = match crate::signals::listen() {
         Ok(c) => c,
         Err(e) => {
@@ -484,12 +514,7 @@ fn run_as(
     security: &crate::notify::ScriptSecurity,
     (user, group): &(String, Option<String>),
 ) -> Option<crate::notify::ScriptSecurity> {
-    let (uid, gid) = crate::setup::ids(user, group.as_deref())?;
-    Some(crate::notify::ScriptSecurity {
-        uid: Some(uid),
-        gid: Some(gid),
-        ..security.clone()
-    })
+    crate::setup::ids(user, group.as_deref()).map(|ids| security.with_ids(ids))
 }
 
 /// `-i/--config-id` and `-e/--all-config` as keepalived-conf takes them.

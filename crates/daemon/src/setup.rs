@@ -108,6 +108,8 @@ pub struct ScriptSpec {
     pub init_fail: bool,
     /// `user USER [GROUP]`: run as this user rather than script_user.
     pub user: Option<(String, Option<String>)>,
+    /// The script as checked at start ([`crate::tracker::vet`]); `None` until then.
+    pub prepared: Option<keepalived_sys::script::Script>,
 }
 
 /// One instance to run: the protocol config plus what the shell and notifier need.
@@ -150,6 +152,9 @@ pub struct Globals {
     pub smtp_helo: Option<String>,
     pub smtp_connect_timeout: Option<Duration>,
     pub script_user: Option<(String, Option<String>)>,
+    /// The default script user's uid and gid ([`default_script_ids`]), for every script without
+    /// a user of its own: VRRP, notify, FIFO, checker notify and MISC_CHECK scripts alike.
+    pub script_ids: Option<(u32, u32)>,
     pub enable_script_security: bool,
     /// `notify_fifo` then `vrrp_notify_fifo`: keepalived writes VRRP events to both.
     pub fifos: Vec<FifoSetup>,
@@ -273,14 +278,29 @@ fn rule_line(r: &Rule) -> RuleLine {
     }
 }
 
-/// uid and gid of `user` (and `group`, else the user's own); `None` when either is unknown.
+/// uid and gid of `user` (and `group`, else the user's own); `None` when either is unknown
+/// (getpwnam/getgrnam, keepalived-conf's one lookup).
 pub fn ids(user: &str, group: Option<&str>) -> Option<(u32, u32)> {
-    let u = nix::unistd::User::from_name(user).ok().flatten()?;
-    let gid = match group {
-        Some(g) => nix::unistd::Group::from_name(g).ok().flatten()?.gid,
-        None => u.gid,
-    };
-    Some((u.uid.as_raw(), gid.as_raw()))
+    keepalived_conf::accounts::ids(user, group)
+}
+
+/// keepalived's default script user (`get_default_script_user`): `script_user [group]`, else
+/// `keepalived_script` when getpwnam finds it, else our own uid and gid, with or without
+/// script security; `None` when there is none to use: `script_user` names an unknown account,
+/// or script security is on and `keepalived_script` does not exist (keepalived will not fall
+/// back to root then; the configuration checks already drop the scripts concerned).
+pub fn default_script_ids(g: &GlobalDefs) -> Option<(u32, u32)> {
+    if let Some(u) = &g.script_user {
+        return ids(&u.user, u.group.as_deref());
+    }
+    match ids(keepalived_conf::model::global::DEFAULT_SCRIPT_USER, None) {
+        Some(found) => Some(found),
+        None if g.enable_script_security => None,
+        None => Some((
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+        )),
+    }
 }
 
 /// The notify commands of an instance or group as the notifier runs them. A command written with
@@ -355,6 +375,7 @@ fn globals(g: &GlobalDefs) -> Globals {
         smtp_helo: g.smtp_helo_name.clone(),
         smtp_connect_timeout: Some(g.smtp_connect_timeout),
         script_user,
+        script_ids: default_script_ids(g),
         enable_script_security: g.enable_script_security,
         fifos,
         strict: g.vrrp_strict,
@@ -441,6 +462,7 @@ pub fn from_config(
             fall: sc.fall.max(1),
             init_fail: sc.init_fail,
             user: user_of(&sc.user, &sc.group),
+            prepared: None,
         });
     }
     for f in &v.track_files {

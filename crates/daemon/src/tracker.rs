@@ -7,7 +7,7 @@ use keepalived_vrrp::TrackerStatus;
 use tokio::sync::mpsc;
 
 use crate::engine::Input;
-use crate::notify::{ScriptSecurity, run_script};
+use crate::notify::{ScriptSecurity, run_prepared};
 use crate::setup::{Setup, Tracked};
 
 /// (instance, tracker index) pairs that follow the tracked object `what`.
@@ -39,43 +39,77 @@ async fn tell(tx: &mpsc::Sender<Input>, users: &[(usize, usize)], status: Tracke
     true
 }
 
+/// keepalived's `check_vrrp_script_security` at start: each vrrp_script is checked as the user
+/// it runs as (its own, else the default script user); one that is insecure under
+/// `enable_script_security`, missing or not executable is removed with keepalived's line, and
+/// no instance tracks it any more (its priority and state go on as if it were not configured,
+/// as keepalived's). Kept scripts carry the checked command.
+pub fn vet(read: &mut Setup, security: &ScriptSecurity) {
+    let mut removed = Vec::new();
+    for s in &mut read.scripts {
+        let sec = match &s.user {
+            Some((user, group)) => match crate::setup::ids(user, group.as_deref()) {
+                Some(ids) => security.with_ids(ids),
+                None => {
+                    tracing::error!(
+                        "vrrp_script {}: user {user} or its group does not exist; not run",
+                        s.name
+                    );
+                    removed.push(s.name.clone());
+                    continue;
+                }
+            },
+            None => security.clone(),
+        };
+        match crate::notify::prepare(&s.script, &sec) {
+            Ok(p) => s.prepared = Some(p),
+            Err(why) => {
+                match why {
+                    Some(crate::notify::Refusal::Insecure) => {
+                        tracing::error!("Disabling track script {} due to insecure", s.name)
+                    }
+                    Some(crate::notify::Refusal::NotFound) => tracing::error!(
+                        "Disabling track script {} since not found/accessible",
+                        s.name
+                    ),
+                    _ => {}
+                }
+                removed.push(s.name.clone());
+            }
+        }
+    }
+    if removed.is_empty() {
+        return;
+    }
+    read.scripts.retain(|s| !removed.contains(&s.name));
+    for inst in &mut read.instances {
+        let keep: Vec<bool> = inst
+            .tracked
+            .iter()
+            .map(|t| !matches!(t, Tracked::Script(n) if removed.contains(n)))
+            .collect();
+        let mut k = keep.iter();
+        inst.cfg
+            .trackers
+            .retain(|_| k.next().copied().unwrap_or(true));
+        let mut k = keep.iter();
+        inst.tracked.retain(|_| k.next().copied().unwrap_or(true));
+        inst.track_scripts.retain(|n| !removed.contains(n));
+    }
+}
+
 /// Starts one task per vrrp_script, vrrp_track_file and vrrp_track_process tracked by at least
-/// one instance.
-pub fn start(read: &Setup, security: ScriptSecurity, tx: mpsc::Sender<Input>) {
+/// one instance; the scripts as [`vet`] checked them.
+pub fn start(read: &Setup, tx: mpsc::Sender<Input>) {
     for s in &read.scripts {
         let users = users(read, &Tracked::Script(s.name.clone()));
         if users.is_empty() {
             continue;
         }
         let s = s.clone();
-        let mut sec = security.clone();
-        if let Some((user, group)) = &s.user {
-            match nix::unistd::User::from_name(user) {
-                Ok(Some(u)) => {
-                    sec.uid = Some(u.uid.as_raw());
-                    sec.gid = Some(u.gid.as_raw());
-                }
-                _ => {
-                    tracing::error!(
-                        "vrrp_script {}: user {user} does not exist; not run",
-                        s.name
-                    );
-                    continue;
-                }
-            }
-            if let Some(g) = group {
-                match nix::unistd::Group::from_name(g) {
-                    Ok(Some(g)) => sec.gid = Some(g.gid.as_raw()),
-                    _ => {
-                        tracing::error!(
-                            "vrrp_script {}: group {g} does not exist; not run",
-                            s.name
-                        );
-                        continue;
-                    }
-                }
-            }
-        }
+        let Some(prepared) = s.prepared.clone() else {
+            continue;
+        };
         let tx = tx.clone();
         tokio::spawn(async move {
             let mut status = if s.init_fail {
@@ -84,14 +118,24 @@ pub fn start(read: &Setup, security: ScriptSecurity, tx: mpsc::Sender<Input>) {
                 TrackerStatus::Unknown
             };
             let (mut good, mut bad) = (0u32, 0u32);
+            let mut last_error: Option<String> = None;
             let mut tick = tokio::time::interval(s.interval.max(Duration::from_millis(10)));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let ok = matches!(
-                    run_script(&s.script, &[], &sec, s.timeout).await,
-                    Ok(st) if st.success()
-                );
+                let run = run_prepared(&prepared, &[], s.timeout).await;
+                // A refusal or a failure to start is said when it starts happening, not at
+                // every interval (keepalived would say nothing: it removed the script at load).
+                let err = run.as_ref().err().map(ToString::to_string);
+                if err.is_some() && err != last_error {
+                    tracing::warn!(
+                        "vrrp_script {}: {}",
+                        s.name,
+                        err.as_deref().unwrap_or_default()
+                    );
+                }
+                last_error = err;
+                let ok = matches!(run, Ok(st) if st.success());
                 if ok {
                     good += 1;
                     bad = 0;

@@ -25,8 +25,10 @@
 //! - [`release_free_memory`], [`release_startup_pages`], [`heap_usage`]: hand back the heap's
 //!   free pages and the file pages start-up touched; glibc's heap figures.
 //! - [`nft::Firewall`]: our own `inet keepalived_rs` table dropping traffic to VIPs (vrrp_strict / no accept).
-//! - [`script`]: run a command (split as keepalived does, no shell), uid/gid, own process group,
-//!   timeout: SIGTERM then SIGKILL of the whole group; never blocks the caller.
+//! - [`script`]: run an argv (no shell) as keepalived starts scripts: uid/gid, own process group,
+//!   default signal dispositions, /dev/null for stdio, PR_SET_PDEATHSIG; timeout: SIGTERM then
+//!   SIGKILL of the whole group; never blocks the caller. [`script_secure`]: keepalived's
+//!   `check_script_secure` (PATH search, realpath, every path component root's).
 //! - [`track`]: track_file (inotify) and track_process (/proc scan).
 //! - [`vmac::Vmac`]: use_vmac macvlan (`vrrp.<VRID>`, mode private, 00:00:5e:00:01/02:VRID) with
 //!   keepalived's sysctls (base: arp_ignore=1, arp_filter=1, restored on removal).
@@ -42,6 +44,7 @@ pub mod netlink;
 pub mod nft;
 pub mod sched;
 pub mod script;
+pub mod script_secure;
 pub mod socket;
 pub mod sysctl;
 pub mod track;

@@ -389,10 +389,10 @@ fn script_timeout_kills_the_whole_group() {
         .enable_all()
         .build()
         .unwrap();
-    let mut s = script::Script::from_line(&format!(
-        "/bin/sh -c 'trap \"\" TERM; sleep 60 & echo $! > {}; wait'",
+    let mut s = script::Script::new(sh(&format!(
+        "trap \"\" TERM; sleep 60 & echo $! > {}; wait",
         pidf.display()
-    ));
+    )));
     s.timeout = Some(Duration::from_millis(300));
     s.kill_grace = Duration::from_millis(200);
     let out = rt.block_on(script::run(&s)).unwrap();
@@ -408,19 +408,9 @@ fn script_timeout_kills_the_whole_group() {
         .unwrap_or(false);
     assert!(!alive, "grandchild {pid} survived");
     let ok = rt
-        .block_on(script::run(&script::Script::from_line(
-            "/bin/sh -c 'exit 3'",
-        )))
+        .block_on(script::run(&script::Script::new(sh("exit 3"))))
         .unwrap();
     assert_eq!(ok, script::Outcome::Exited(3));
-}
-
-#[test]
-fn split_like_keepalived() {
-    assert_eq!(
-        script::split(r#"/bin/check "a b" c\ d 'e "f"'"#),
-        vec!["/bin/check", "a b", "c d", "e \"f\""]
-    );
 }
 
 #[test]
@@ -623,10 +613,10 @@ fn script_runs_as_another_user() {
         .enable_all()
         .build()
         .unwrap();
-    let mut s = script::Script::from_line(&format!(
-        "/bin/sh -c \"id -u > {0}; id -g >> {0}; ps -o pgid= -p $$ >> {0}; echo $$ >> {0}\"",
+    let mut s = script::Script::new(sh(&format!(
+        "id -u > {0}; id -g >> {0}; ps -o pgid= -p $$ >> {0}; echo $$ >> {0}",
         out.display()
-    ));
+    )));
     s.uid = Some(65534);
     s.gid = Some(65534);
     assert!(rt.block_on(script::run(&s)).unwrap().success());
@@ -658,4 +648,45 @@ fn one_socket_per_interface_and_family() {
         assert!(std::sync::Arc::ptr_eq(&again, &s6));
     })
     .unwrap();
+}
+
+/// argv running `cmd` through /bin/sh.
+fn sh(cmd: &str) -> Vec<String> {
+    vec!["/bin/sh".into(), "-c".into(), cmd.into()]
+}
+
+/// keepalived's child setup: default signal dispositions and an empty mask whatever the daemon
+/// ignores or blocks, stdout/stderr on /dev/null, the supplementary groups reduced to the gid.
+/// (PR_SET_PDEATHSIG is shown by the daemon test that SIGKILLs keepalived with a FIFO script.)
+#[test]
+#[allow(unsafe_code)]
+fn script_starts_with_keepalived_child_setup() {
+    skip_unless_root!();
+    use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, pthread_sigmask, signal};
+    // SAFETY: setting SIG_IGN installs no handler code; SIGQUIT is not used by this test binary.
+    unsafe { signal(Signal::SIGQUIT, SigHandler::SigIgn) }.unwrap();
+    let mut blocked = SigSet::empty();
+    blocked.add(Signal::SIGUSR2);
+    pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&blocked), None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("state");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let s = script::Script::new(sh(&format!(
+        "o=$(readlink /proc/$$/fd/1); e=$(readlink /proc/$$/fd/2); \
+         grep -E '^(SigIgn|SigBlk|Groups)' /proc/$$/status > {0}; echo \"$o\" >> {0}; \
+         echo \"$e\" >> {0}",
+        out.display()
+    )));
+    let st = rt.block_on(script::run(&s)).unwrap();
+    pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&blocked), None).unwrap();
+    assert!(st.success());
+    let text = std::fs::read_to_string(&out).unwrap();
+    let l: Vec<&str> = text.lines().collect();
+    assert_eq!(l[0].split_whitespace().nth(1), Some("0"), "{text}");
+    assert_eq!(l[1], "SigBlk:\t0000000000000000", "{text}");
+    assert_eq!(l[2], "SigIgn:\t0000000000000000", "{text}");
+    assert_eq!(&l[3..5], &["/dev/null", "/dev/null"], "{text}");
 }

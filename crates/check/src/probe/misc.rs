@@ -1,76 +1,27 @@
-//! MISC_CHECK: run `misc_path` through `sh -c` in its own process group; exit 0 is up, 1 down,
-//! 2-255 up with weight status-2 under misc_dynamic. A script that overstays is killed, TERM then KILL.
+//! MISC_CHECK: run `misc_path` through keepalived-sys's script runner, as every other script:
+//! argv split as keepalived splits it (no shell), as the checker's user or the default script
+//! user, checked again under `enable_script_security` right before the run, in its own process
+//! group with keepalived's child setup. Exit 0 is up, 1 down, 2-255 up with weight status-2
+//! under misc_dynamic. A script that overstays is killed, TERM then KILL of its group.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::{Group, Pid, User};
+use keepalived_sys::script::{Outcome, Script};
 
 use super::{DynamicWeight, Verdict};
 
 /// Grace between TERM and KILL for a script past its timeout.
 const KILL_GRACE: Duration = Duration::from_secs(1);
 
-pub async fn check(
-    path: &str,
-    timeout: Duration,
-    dynamic: bool,
-    user: Option<&str>,
-    group: Option<&str>,
-) -> Verdict {
-    let mut cmd = tokio::process::Command::new("/bin/sh");
-    cmd.arg("-c")
-        .arg(path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true);
-    if let Some(u) = user {
-        match User::from_name(u) {
-            Ok(Some(u)) => {
-                cmd.uid(u.uid.as_raw()).gid(u.gid.as_raw());
-            }
-            _ => return Verdict::down(format!("unknown user {u}")),
-        }
-    }
-    if let Some(g) = group {
-        match Group::from_name(g) {
-            Ok(Some(g)) => {
-                cmd.gid(g.gid.as_raw());
-            }
-            _ => return Verdict::down(format!("unknown group {g}")),
-        }
-    }
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => return Verdict::down(format!("cannot run {path}: {e}")),
-    };
-    let pgid = child.id().map(|id| Pid::from_raw(id as i32));
-    let status = match tokio::time::timeout(timeout, child.wait()).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Verdict::down(format!("wait for {path}: {e}")),
-        Err(_) => {
-            if let Some(pg) = pgid {
-                let _ = killpg(pg, Signal::SIGTERM);
-                if tokio::time::timeout(KILL_GRACE, child.wait())
-                    .await
-                    .is_err()
-                {
-                    let _ = killpg(pg, Signal::SIGKILL);
-                    let _ = child.wait().await;
-                } else {
-                    // The shell may be gone while its children linger in the group.
-                    let _ = killpg(pg, Signal::SIGKILL);
-                }
-            }
-            return Verdict::down("timed out");
-        }
-    };
-    match std::os::unix::process::ExitStatusExt::signal(&status) {
-        Some(sig) => Verdict::down(format!("due to signal {sig}")),
-        None => verdict_for_status(status.code(), dynamic),
+pub async fn check(script: &Script, timeout: Duration, dynamic: bool) -> Verdict {
+    let mut s = script.clone();
+    s.timeout = Some(timeout);
+    s.kill_grace = KILL_GRACE;
+    match keepalived_sys::script::run(&s).await {
+        Ok(Outcome::Exited(c)) => verdict_for_status(Some(c), dynamic),
+        Ok(Outcome::Signaled(sig)) => Verdict::down(format!("due to signal {sig}")),
+        Ok(Outcome::TimedOut) => Verdict::down("timed out"),
+        Err(e) => Verdict::down(format!("cannot run {}: {e}", s.cmd_str())),
     }
 }
 

@@ -112,22 +112,11 @@ pub async fn check_with(
             }
         }
         CheckerConfig::Misc {
-            path,
+            script,
             timeout: mt,
             dynamic,
-            user,
-            group,
             ..
-        } => {
-            Box::pin(misc::check(
-                path,
-                mt.unwrap_or(timeout),
-                *dynamic,
-                user.as_deref(),
-                group.as_deref(),
-            ))
-            .await
-        }
+        } => Box::pin(misc::check(script, mt.unwrap_or(timeout), *dynamic)).await,
         CheckerConfig::Smtp { helo_name, .. } => {
             Box::pin(smtp::check(dst, co, helo_name.as_deref(), timeout)).await
         }

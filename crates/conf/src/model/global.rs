@@ -454,7 +454,7 @@ impl GlobalDefs {
             .unwrap_or(DEFAULT_SCRIPT_USER)
     }
 
-    /// Whether `script_user` names a user or group this host's /etc/passwd or /etc/group lacks:
+    /// Whether `script_user` names a user or group this host does not know (getpwnam/getgrnam):
     /// keepalived then removes every script that has no user of its own (VRRP, checker and
     /// global ones alike), with or without script security.
     pub fn script_user_missing(&self) -> bool {
@@ -2666,8 +2666,7 @@ fn fifo_script(r: &mut Reader<'_>, n: &Node, prefix: &str, f: &mut NotifyFifo) {
 }
 
 /// The first of `user`/`group` this host does not know, as "user 'x'"/"group 'y'"; `None` when
-/// both exist or the account files cannot be read.
-// keepalived asks getpwnam/getgrnam; the local files answer for the accounts scripts run as.
+/// both exist or the lookup failed.
 fn unknown_account(user: &str, group: Option<&str>) -> Option<String> {
     if account_exists(user, false) == Some(false) {
         return Some(format!("user '{user}'"));
@@ -2678,10 +2677,14 @@ fn unknown_account(user: &str, group: Option<&str>) -> Option<String> {
     }
 }
 
+/// Whether user (`group` false) or group (`group` true) `name` exists, as keepalived's
+/// getpwnam/getgrnam say ([`crate::accounts`]); `None` when the lookup itself failed.
 fn account_exists(name: &str, group: bool) -> Option<bool> {
-    let file = if group { "/etc/group" } else { "/etc/passwd" };
-    let text = std::fs::read_to_string(file).ok()?;
-    Some(name.parse::<u32>().is_ok() || text.lines().any(|l| l.split(':').next() == Some(name)))
+    if group {
+        crate::accounts::group_exists(name)
+    } else {
+        crate::accounts::user_exists(name)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2780,13 +2780,14 @@ pub fn validate_with(cfg: &mut Config, r: &mut Reader<'_>, sys: &dyn System, ctx
     check_scripts(cfg, r, sys, ctx);
 }
 
-/// Whether the host's /etc/passwd (`group` false) or /etc/group (`group` true) has `name`;
-/// `None` when the file cannot be read (then nothing is checked).
-// keepalived asks getpwnam/getgrnam; the local files answer for the users scripts run as.
+/// Whether user (`group` false) or group (`group` true) `name` exists, as keepalived's
+/// getpwnam/getgrnam say ([`crate::accounts`]); `None` when the lookup itself failed.
 fn account_exists(name: &str, group: bool) -> Option<bool> {
-    let file = if group { "/etc/group" } else { "/etc/passwd" };
-    let text = std::fs::read_to_string(file).ok()?;
-    Some(name.parse::<u32>().is_ok() || text.lines().any(|l| l.split(':').next() == Some(name)))
+    if group {
+        crate::accounts::group_exists(name)
+    } else {
+        crate::accounts::user_exists(name)
+    }
 }
 
 fn missing_account(c: &Command) -> Option<String> {

@@ -2969,13 +2969,14 @@ fn named_interfaces(vrrp: &Vrrp) -> impl Iterator<Item = &str> {
     instances.chain(groups).chain(garps)
 }
 
-/// Whether the host's /etc/passwd (`group` false) or /etc/group (`group` true) has `name`;
-/// `None` when the file cannot be read (then nothing is checked).
-// keepalived asks getpwnam/getgrnam; the local files answer for the users scripts run as.
+/// Whether user (`group` false) or group (`group` true) `name` exists, as keepalived's
+/// getpwnam/getgrnam say ([`crate::accounts`]); `None` when the lookup itself failed.
 fn account_exists(name: &str, group: bool) -> Option<bool> {
-    let file = if group { "/etc/group" } else { "/etc/passwd" };
-    let text = std::fs::read_to_string(file).ok()?;
-    Some(name.parse::<u32>().is_ok() || text.lines().any(|l| l.split(':').next() == Some(name)))
+    if group {
+        crate::accounts::group_exists(name)
+    } else {
+        crate::accounts::user_exists(name)
+    }
 }
 
 /// keepalived's user/group checks of vrrp_script and notify commands: an unknown user removes a

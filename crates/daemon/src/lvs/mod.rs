@@ -109,6 +109,9 @@ pub struct Lvs {
 /// Everything the checker side needs from global_defs and the command line.
 struct Context {
     security: ScriptSecurity,
+    /// Notify scripts by (line, user, group) as checked when first called; `None`: refused.
+    vetted:
+        HashMap<(String, Option<String>, Option<String>), Option<keepalived_sys::script::Script>>,
     fifos: Vec<Arc<Mutex<Fifo>>>,
     mail: Option<Arc<Mail>>,
 }
@@ -168,11 +171,21 @@ impl Plan {
     /// Maps `cfg` (what cannot run is logged, once per load); `log_detail`: `-D`;
     /// `dont_release`: `-I`.
     pub fn of(cfg: &Config, log_detail: bool, dont_release: bool) -> Plan {
-        let mapped = keepalived_check::from_conf::from_config(cfg);
+        let mut mapped = keepalived_check::from_conf::from_config(cfg);
         for what in &mapped.unsupported {
             warn!("{what}");
         }
         let g = &cfg.global;
+        // MISC_CHECK scripts: the default script user and keepalived's load-time check.
+        let default_user = crate::setup::default_script_ids(g);
+        let vetted = keepalived_check::from_conf::vet_scripts(
+            &mut mapped.virtual_servers,
+            default_user,
+            g.enable_script_security,
+        );
+        for line in vetted {
+            info!("{line}");
+        }
         // keepalived 2.2.7: unset, a real server's alerts are on and a virtual server's off.
         let explicit = g.smtp_alert_checker.or(g.smtp_alert);
         let mut vss = mapped.virtual_servers;
@@ -238,7 +251,7 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
         .checkers_pid
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_CHECKERS_PID));
-    let pid = match PidFiles::create(&[pid_path]) {
+    let pid = match crate::run::with_pid_umask(|| PidFiles::create(&[pid_path])) {
         Ok(p) => Some(p),
         Err(e) => {
             error!("{e}");
@@ -288,6 +301,7 @@ pub async fn start(cli: &Cli, cfg: &Config, globals: &Globals, with_vrrp: bool) 
                     watching: false,
                     ctx: Context {
                         security,
+                        vetted: HashMap::new(),
                         fifos,
                         mail,
                     },
@@ -669,26 +683,31 @@ impl Side {
             match a {
                 Action::Log(line) => info!("{line}"),
                 Action::RunScript(s) => {
-                    let sec = match &s.user {
-                        Some(u) => match crate::setup::ids(u, s.group.as_deref()) {
-                            Some((uid, gid)) => ScriptSecurity {
-                                uid: Some(uid),
-                                gid: Some(gid),
-                                ..self.ctx.security.clone()
+                    // Checked the first time it is called (keepalived: at load), said once.
+                    let key = (s.command.clone(), s.user.clone(), s.group.clone());
+                    let security = &self.ctx.security;
+                    let prepared = self.ctx.vetted.entry(key).or_insert_with(|| {
+                        let sec = match &s.user {
+                            Some(u) => match crate::setup::ids(u, s.group.as_deref()) {
+                                Some(ids) => security.with_ids(ids),
+                                None => {
+                                    error!(
+                                        "notify script `{}`: user {u} does not exist; not run",
+                                        s.command
+                                    );
+                                    return None;
+                                }
                             },
-                            None => {
-                                error!(
-                                    "notify script `{}`: user {u} does not exist; not run",
-                                    s.command
-                                );
-                                continue;
-                            }
-                        },
-                        None => self.ctx.security.clone(),
+                            None => security.clone(),
+                        };
+                        crate::notify::prepare(&s.command, &sec).ok()
+                    });
+                    let Some(prepared) = prepared.clone() else {
+                        continue;
                     };
                     let line = s.command;
                     self.running.spawn(async move {
-                        match crate::notify::run_script(&line, &[], &sec, SCRIPT_LIMIT).await {
+                        match crate::notify::run_prepared(&prepared, &[], SCRIPT_LIMIT).await {
                             Ok(st) if !st.success() => {
                                 tracing::debug!(target: LOG_TARGET, "notify script `{line}` ended with {st:?}");
                             }
@@ -805,24 +824,7 @@ fn suspended(vss: &[VirtualServerConfig]) -> Vec<(usize, IpAddr)> {
 }
 
 fn security_of(g: &Globals) -> ScriptSecurity {
-    let base = ScriptSecurity {
-        enforce: g.enable_script_security,
-        ..Default::default()
-    };
-    match &g.script_user {
-        Some((user, group)) => match crate::setup::ids(user, group.as_deref()) {
-            Some((uid, gid)) => ScriptSecurity {
-                uid: Some(uid),
-                gid: Some(gid),
-                ..base
-            },
-            None => {
-                warn!("Script user '{user}' does not exist");
-                base
-            }
-        },
-        None => base,
-    }
+    ScriptSecurity::of(g)
 }
 
 /// `notify_fifo` and `lvs_notify_fifo`: keepalived writes checker lines to both.
@@ -835,7 +837,13 @@ fn open_fifos(fifos: &[(NotifyFifo, bool); 2], security: &ScriptSecurity) -> Vec
             continue;
         };
         let path = Path::new(path);
-        let created = match Fifo::create(path) {
+        // The FIFO's user (its own, else the default script user) owns it and runs its script.
+        let sec = match &f.user {
+            Some(u) => crate::setup::ids(u, f.group.as_deref()).map(|ids| security.with_ids(ids)),
+            None => Some(security.clone()),
+        };
+        let owner = sec.as_ref().and_then(|s| s.uid.zip(s.gid));
+        let created = match Fifo::create(path, owner) {
             Ok(c) => c,
             Err(e) => {
                 error!("{e}");
@@ -843,16 +851,6 @@ fn open_fifos(fifos: &[(NotifyFifo, bool); 2], security: &ScriptSecurity) -> Vec
             }
         };
         if own_script && let Some(script) = &f.script {
-            let sec = match &f.user {
-                Some(u) => {
-                    crate::setup::ids(u, f.group.as_deref()).map(|(uid, gid)| ScriptSecurity {
-                        uid: Some(uid),
-                        gid: Some(gid),
-                        ..security.clone()
-                    })
-                }
-                None => Some(security.clone()),
-            };
             match sec {
                 Some(sec) => {
                     let (line, arg) = (script.line.clone(), path.display().to_string());
