@@ -659,13 +659,15 @@ impl Side {
             }
             None => {}
         }
-        self.act(r.actions);
+        // The kernel first: traffic stops going to a dead server before anything else is done
+        // (keepalived logs its "Removing service" line first; the line follows here).
         if !r.changed.is_empty() {
             if let Some(k) = &mut self.kernel {
                 k.update_services(&r.changed);
             }
             self.table.services.extend(r.changed);
         }
+        self.act(r.actions);
     }
 
     fn table_changed(&mut self, next: Table) {
