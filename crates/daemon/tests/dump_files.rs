@@ -13,7 +13,7 @@ use std::os::unix::fs::MetadataExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Lan, ours, under_test_is_keepalived, wait_until};
+use common::{Lan, wait_until};
 use testbed::{ChildGuard, skip_unless_root};
 
 const VIP: &str = "10.98.0.100";
@@ -21,11 +21,9 @@ const VIP: &str = "10.98.0.100";
 #[test]
 fn dumps_replace_a_planted_symlink_file_and_fifo() {
     skip_unless_root!();
-    let real = under_test_is_keepalived();
-    if real && !common::real_keepalived_present() {
-        eprintln!("skipped: /usr/sbin/keepalived is not installed");
+    let Some(real) = common::under_test() else {
         return;
-    }
+    };
     // Outside /tmp, which the daemon's private tmpfs hides.
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let d = dir.path();
@@ -41,11 +39,7 @@ fn dumps_replace_a_planted_symlink_file_and_fifo() {
     }
     .conf("a", true);
     std::fs::write(&cf, conf).unwrap();
-    let bin = if real {
-        std::path::PathBuf::from("/usr/sbin/keepalived")
-    } else {
-        ours()
-    };
+    let bin = common::daemon_bin(real);
     let p = |n: &str| d.join(n).display().to_string();
     // The attacker's files, made in the daemon's private /tmp before it starts.
     let plant = "mount -t tmpfs -o mode=1777 tmpfs /tmp && \
@@ -55,13 +49,9 @@ fn dumps_replace_a_planted_symlink_file_and_fifo() {
                  mkfifo -m 622 /tmp/keepalived.json && \
                  chown -h 65534:65534 /tmp/keepalived.data /tmp/keepalived.stats /tmp/keepalived.json";
     let script = format!(
-        "{plant} && exec {} -n -l -G -f {} -p {} -r {} -c {} -b {}",
+        "{plant} && exec {} {}",
         bin.display(),
-        cf.display(),
-        p("pid"),
-        p("vrrp.pid"),
-        p("check.pid"),
-        p("bfd.pid")
+        common::daemon_args(&cf, &d.join("a")).join(" ")
     );
     let child = Command::new("ip")
         .args(["netns", "exec", &ns, "unshare", "-m", "sh", "-c", &script])
@@ -138,11 +128,9 @@ fn dumps_replace_a_planted_symlink_file_and_fifo() {
 #[test]
 fn dumps_go_to_tmpdir() {
     skip_unless_root!();
-    let real = under_test_is_keepalived();
-    if real && !common::real_keepalived_present() {
-        eprintln!("skipped: /usr/sbin/keepalived is not installed");
+    let Some(real) = common::under_test() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let tmpdir = d.join("tmpdir");
@@ -159,23 +147,11 @@ fn dumps_go_to_tmpdir() {
     }
     .conf("a", true);
     std::fs::write(&cf, conf).unwrap();
-    let bin = if real {
-        std::path::PathBuf::from("/usr/sbin/keepalived")
-    } else {
-        ours()
-    };
+    let bin = common::daemon_bin(real);
     let p = |n: &str| d.join(n).display().to_string();
-    let child = Command::new("ip")
-        .args(["netns", "exec", &ns])
-        .arg(&bin)
-        .args(["-n", "-l", "-G", "-f"])
-        .arg(&cf)
-        .args(["-p", &p("pid"), "-r", &p("vrrp.pid")])
-        .args(["-c", &p("check.pid"), "-b", &p("bfd.pid")])
+    let args = common::daemon_args(&cf, &d.join("a"));
+    let child = common::daemon_in(&ns, &bin, &args, &d.join("log"))
         .env("TMPDIR", &tmpdir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(std::fs::File::create(p("log")).unwrap()))
         .spawn()
         .unwrap();
     let child = ChildGuard(child);

@@ -12,10 +12,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Lan, ours, under_test_is_keepalived, wait_until};
+use common::{Lan, ours, wait_until};
 use testbed::skip_unless_root;
 
 const VIP: &str = "10.97.0.100";
@@ -43,11 +42,9 @@ fn binary(real: bool) -> PathBuf {
 #[test]
 fn sigterm_in_the_first_milliseconds_leaves_nothing_behind() {
     skip_unless_root!();
-    let real = under_test_is_keepalived();
-    if real && !common::real_keepalived_present() {
-        eprintln!("skipped: /usr/sbin/keepalived is not installed");
+    let Some(real) = common::under_test() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let mut lan = Lan::new(&[("a", "eth0", "10.97.0.1/24")]);
@@ -58,16 +55,8 @@ fn sigterm_in_the_first_milliseconds_leaves_nothing_behind() {
     let mut report = Vec::new();
     for delay_ms in [0u64, 1, 5, 20, 50, 100] {
         let p = |n: &str| d.join(format!("{delay_ms}.{n}")).display().to_string();
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &ns])
-            .arg(&bin)
-            .args(["-n", "-l", "-G", "-f"])
-            .arg(&cf)
-            .args(["-p", &p("pid"), "-r", &p("vrrp.pid")])
-            .args(["-c", &p("check.pid"), "-b", &p("bfd.pid")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(p("log")).unwrap()))
+        let args = common::daemon_args(&cf, &d.join(delay_ms.to_string()));
+        let mut child = common::daemon_in(&ns, &bin, &args, Path::new(&p("log")))
             .spawn()
             .unwrap();
         let pid = child.id();

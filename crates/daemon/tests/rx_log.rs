@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Daemon, Lan, under_test_is_keepalived, wait_until};
+use common::{Daemon, Lan, wait_until};
 use testbed::skip_unless_root;
 
 fn conf(me: &str, prio: u8, pass: &str) -> String {
@@ -25,11 +25,9 @@ fn conf(me: &str, prio: u8, pass: &str) -> String {
 #[test]
 fn rejected_adverts_and_the_step_down_are_logged() {
     skip_unless_root!();
-    let real = under_test_is_keepalived();
-    if real && !common::real_keepalived_present() {
-        eprintln!("skipped: /usr/sbin/keepalived is not installed");
+    let Some(real) = common::under_test() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let mut lan = Lan::new(&[("a", "eth0", "10.99.1.1/24"), ("b", "eth0", "10.99.1.2/24")]);

@@ -254,3 +254,57 @@ impl Pair<'_> {
         )
     }
 }
+
+/// The daemon under test: `None` (after a notice) when it is keepalived and keepalived is not
+/// installed, else whether it is keepalived.
+pub fn under_test() -> Option<bool> {
+    let real = under_test_is_keepalived();
+    if real && !real_keepalived_present() {
+        eprintln!("skipped: /usr/sbin/keepalived is not installed");
+        return None;
+    }
+    Some(real)
+}
+
+/// The binary of keepalived (`real`) or keepalived-rs.
+pub fn daemon_bin(real: bool) -> PathBuf {
+    if real {
+        PathBuf::from("/usr/sbin/keepalived")
+    } else {
+        ours()
+    }
+}
+
+/// keepalived's daemon arguments with the files of a test: `-n -l -G -f CONF` and the pid files
+/// `PREFIX.pid`, `PREFIX.vrrp.pid`, `PREFIX.check.pid`, `PREFIX.bfd.pid`.
+pub fn daemon_args(conf: &Path, prefix: &Path) -> Vec<String> {
+    let p = |n: &str| format!("{}.{n}", prefix.display());
+    vec![
+        "-n".into(),
+        "-l".into(),
+        "-G".into(),
+        "-f".into(),
+        conf.display().to_string(),
+        "-p".into(),
+        p("pid"),
+        "-r".into(),
+        p("vrrp.pid"),
+        "-c".into(),
+        p("check.pid"),
+        "-b".into(),
+        p("bfd.pid"),
+    ]
+}
+
+/// `ip netns exec NS BIN ARGS` with stdin and stdout closed and stderr (the `-l` log) to `log`;
+/// `ip netns exec` execs the daemon, so the child's pid is the daemon's.
+pub fn daemon_in(ns: &str, bin: &Path, args: &[String], log: &Path) -> Command {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", ns])
+        .arg(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(log).unwrap()));
+    c
+}
