@@ -16,10 +16,10 @@ use keepalived_conf::model::lvs;
 use keepalived_conf::model::vrrp::Command;
 
 use crate::config::{
-    CheckerCommon, CheckerConfig, ConnectOptions, DnsType, FileCheckConfig, Forwarding, Granularity,
-    GroupEntry, SchedFlags, Tunnel, TunnelChecksum, TunnelKind,
-    HttpGetConfig, HttpProtocol, Protocol, RealServerConfig, ReplyPattern, Script,
-    SorryServerConfig, SslConfig, StatusRange, UrlConfig, VirtualServerConfig, VsIdent,
+    CheckerCommon, CheckerConfig, ConnectOptions, DnsType, FileCheckConfig, Forwarding,
+    Granularity, GroupEntry, HttpGetConfig, HttpProtocol, Protocol, RealServerConfig, ReplyPattern,
+    SchedFlags, Script, SorryServerConfig, SslConfig, StatusRange, Tunnel, TunnelChecksum,
+    TunnelKind, UrlConfig, VirtualServerConfig, VsIdent,
 };
 
 /// The checker side of one configuration.

@@ -294,7 +294,10 @@ virtual_server 2001:db8::10 53 {
         }
     );
     assert_eq!(v2.protocol, Protocol::Udp);
-    assert_eq!(v2.real_servers[0].forwarding, Some(Forwarding::Tun(Default::default())));
+    assert_eq!(
+        v2.real_servers[0].forwarding,
+        Some(Forwarding::Tun(Default::default()))
+    );
     assert_eq!(v2.persistence_timeout, Some(10));
     let v3 = &cc.virtual_servers[2];
     assert_eq!(
