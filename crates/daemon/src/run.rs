@@ -185,17 +185,30 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
             );
         }
     }
-    // track_interface starts from the links' state now, not from "up".
+    // track_interface starts from the links' state now, not from "up"; track_file from the
+    // file's value now, as keepalived reads it at start (a non-blocking read of a few bytes).
+    let files = &read.files;
     for i in &mut read.instances {
         for (k, t) in i.tracked.iter().enumerate() {
-            if let crate::setup::Tracked::Interface(name) = t
-                && let Some(tc) = i.cfg.trackers.get_mut(k)
-            {
-                tc.initial = if system.by_name.get(name).is_some_and(|l| l.up) {
-                    keepalived_vrrp::TrackerStatus::Up
-                } else {
-                    keepalived_vrrp::TrackerStatus::Down
-                };
+            let Some(tc) = i.cfg.trackers.get_mut(k) else {
+                continue;
+            };
+            match t {
+                crate::setup::Tracked::Interface(name) => {
+                    tc.initial = if system.by_name.get(name).is_some_and(|l| l.up) {
+                        keepalived_vrrp::TrackerStatus::Up
+                    } else {
+                        keepalived_vrrp::TrackerStatus::Down
+                    };
+                }
+                crate::setup::Tracked::File(name) => {
+                    if let Some(f) = files.iter().find(|f| &f.name == name) {
+                        let path = std::path::Path::new(&f.file);
+                        let v = keepalived_check::probe::file::read_value(path).unwrap_or(0);
+                        tc.initial = keepalived_vrrp::TrackerStatus::Value(v);
+                    }
+                }
+                _ => {}
             }
         }
     }
