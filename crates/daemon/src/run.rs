@@ -46,6 +46,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         facility,
         detail: cli.log_detail,
         file: cli.log_file.clone(),
+        file_mode: 0o666 & !umask_val(cli),
         ident: "Keepalived_vrrp".into(),
     });
     tracing::info!(
@@ -492,19 +493,45 @@ pub fn load_options(cli: &Cli) -> keepalived_conf::LoadOptions {
     }
 }
 
+/// keepalived's `umask_val`: 0177 unless -u gives a valid one. It sets the modes of the files
+/// keepalived creates (the log file 0666 & ~umask_val, the -t output 0644 & ~umask_val).
+fn umask_val(cli: &Cli) -> u32 {
+    cli.umask
+        .as_deref()
+        .and_then(|m| u32::from_str_radix(m.trim_start_matches("0o"), 8).ok())
+        .filter(|m| *m <= 0o777)
+        .unwrap_or(0o177)
+}
+
 /// `-t[=FILE]`: every diagnostic, once, on stderr (or FILE); keepalived 2.2.7's exit code.
 pub fn config_test(cli: &Cli) -> ExitCode {
     use std::io::Write;
     keepalived_sys::heap_for_one_big_build(32 << 20);
     let loaded = keepalived_conf::load(&cli.use_file, &load_options(cli), &keepalived_conf::Host);
     let mut out: Box<dyn Write> = match cli.config_test.as_deref() {
-        Some(f) if !f.is_empty() => match std::fs::File::create(f) {
-            Ok(file) => Box::new(file),
-            Err(e) => {
-                eprintln!("{f}: {e}");
-                return ExitCode::from(1);
+        // keepalived: open(O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0644) under its umask
+        // (0177 unless -u), so a symlink at the path is refused, never followed, and a new file
+        // is 0600; O_NONBLOCK too, so a FIFO without a reader is refused rather than waited on.
+        Some(f) if !f.is_empty() => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let opened = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o644 & !umask_val(cli))
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+                .open(f);
+            match opened {
+                Ok(file) => Box::new(file),
+                Err(e) => {
+                    let n = e.raw_os_error().unwrap_or(0);
+                    eprintln!(
+                        "Unable to open config-test log file {f} {n} - {}",
+                        nix::errno::Errno::from_raw(n).desc()
+                    );
+                    return ExitCode::from(1);
+                }
             }
-        },
+        }
         _ => Box::new(std::io::stderr()),
     };
     let _ = out.write_all(loaded.render().as_bytes());
