@@ -412,16 +412,11 @@ async fn checker_task(
     let mut due = Instant::now() + first;
     let mut last_weight = None;
     // FILE_CHECK follows its file as keepalived's does (inotify): a change is checked at once,
-    // not at the next delay_loop. The first value the watch sends is the file as it is now.
+    // not at the next delay_loop.
     let mut watch = match &ck {
-        CheckerConfig::File { file, .. } => {
-            keepalived_sys::track::watch_file(file.path.clone()).ok()
-        }
+        CheckerConfig::File { file, .. } => keepalived_sys::track::watch_events(&file.path).ok(),
         _ => None,
     };
-    if let Some(w) = &mut watch {
-        let _ = w.try_recv();
-    }
     loop {
         match &mut watch {
             Some(w) => {

@@ -158,9 +158,14 @@ pub fn dir() -> std::path::PathBuf {
 /// (a symlink, a FIFO, a file another user made) is replaced, never opened, so the write can
 /// neither clobber another file nor block.
 pub fn write_file(path: &str, text: &str) -> std::io::Result<()> {
+    write_file_mode(std::path::Path::new(path), text, 0o600)
+}
+
+/// [`write_file`] with the file's mode set to `mode` (not subject to the umask).
+pub fn write_file_mode(path: &std::path::Path, text: &str, mode: u32) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let path = std::path::Path::new(path);
+    use std::os::unix::fs::PermissionsExt;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
@@ -193,10 +198,13 @@ pub fn write_file(path: &str, text: &str) -> std::io::Result<()> {
             }
             Err(e) => return Err(e),
         };
-        let written = f.write_all(text.as_bytes()).and_then(|()| {
-            drop(f);
-            std::fs::rename(&tmp, path)
-        });
+        let written = f
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .and_then(|()| f.write_all(text.as_bytes()))
+            .and_then(|()| {
+                drop(f);
+                std::fs::rename(&tmp, path)
+            });
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }

@@ -27,6 +27,8 @@ pub struct LogOptions {
     pub facility: u8,
     pub detail: bool,
     pub file: Option<PathBuf>,
+    /// The log file's mode: keepalived's 0666 & ~umask, its umask 0177 unless -u says.
+    pub file_mode: u32,
     /// The syslog ident, keepalived's `Keepalived_vrrp` for the VRRP process.
     pub ident: String,
 }
@@ -167,13 +169,16 @@ fn write_loop(
 ) {
     let pid = std::process::id();
     let mut syslog = if opts.syslog { Syslog::new() } else { None };
-    let mut file = opts.file.as_ref().and_then(|p| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .ok()
-    });
+    let mut file = opts
+        .file
+        .as_ref()
+        .and_then(|p| match open_log_file(p, opts.file_mode) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "Unable to open '{}' - {e}", p.display());
+                None
+            }
+        });
     let mut reported = 0u64;
     while let Ok(line) = rx.recv() {
         let lost = dropped.count();
@@ -193,6 +198,34 @@ fn write_loop(
         emit(&line, &opts, pid, &mut syslog, &mut file);
         pending.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+/// Opens the log file as keepalived's `fopen_safe(path, "a")`: appending, never through a
+/// symlink (O_NOFOLLOW), close-on-exec, and `mode` set on the file whatever the umask or the
+/// mode it had. Stricter than keepalived: the open does not block (O_NONBLOCK: a FIFO without a
+/// reader is refused), and only a regular file with one link is taken, made ours (keepalived's
+/// non-append `fopen_safe` chowns to root too), so that neither a hard link to another file nor a
+/// file another user made and holds open can receive the log.
+fn open_log_file(path: &std::path::Path, mode: u32) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    let f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(mode)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)?;
+    let m = f.metadata()?;
+    if !m.file_type().is_file() || m.nlink() != 1 {
+        return Err(std::io::Error::other(
+            "not a regular file with a single link; not used",
+        ));
+    }
+    let (uid, gid) = (nix::unistd::geteuid(), nix::unistd::getegid());
+    if m.uid() != uid.as_raw() || m.gid() != gid.as_raw() {
+        std::os::unix::fs::fchown(&f, Some(uid.as_raw()), Some(gid.as_raw()))?;
+    }
+    f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    Ok(f)
 }
 
 fn emit(

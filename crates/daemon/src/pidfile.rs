@@ -17,8 +17,7 @@ pub struct PidFiles {
 
 /// The pid recorded in `path` if that process is still alive.
 pub fn running(path: &Path) -> Option<i32> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let pid: i32 = text.trim().parse().ok()?;
+    let pid = i32::try_from(read_pid(path)?).ok()?;
     if pid <= 0 || pid == std::process::id() as i32 {
         return None;
     }
@@ -26,6 +25,25 @@ pub fn running(path: &Path) -> Option<i32> {
         Ok(()) | Err(Errno::EPERM) => Some(pid),
         Err(_) => None,
     }
+}
+
+/// The number in a pid file: opened without following a link and non-blocking, read only if
+/// it is a regular file, and no more than a pid's worth of bytes, so that whatever is planted
+/// at the path (a symlink, a FIFO, a device) neither blocks the start nor is read.
+fn read_pid(path: &Path) -> Option<u32> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    if !f.metadata().ok()?.file_type().is_file() {
+        return None;
+    }
+    let mut buf = [0u8; 32];
+    let n = f.read(&mut buf).ok()?;
+    std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
 }
 
 impl PidFiles {
@@ -45,9 +63,19 @@ impl PidFiles {
             if let Some(dir) = p.parent()
                 && !dir.as_os_str().is_empty()
             {
-                let _ = std::fs::create_dir_all(dir);
+                // keepalived's pid directory is rwxr-xr-x.
+                use std::os::unix::fs::DirBuilderExt;
+                let _ = std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o755)
+                    .create(dir);
             }
-            std::fs::write(p, format!("{pid}\n")).map_err(|source| Error::PidFile {
+            // keepalived opens its pid files O_NOFOLLOW, mode 0644. Here the file is written
+            // as a new one renamed over the path (as the dump files are), so a symlink, FIFO or
+            // hard link planted there is replaced, never written through; mode 0644 whatever
+            // the umask.
+            let text = format!("{pid}\n");
+            crate::dump::write_file_mode(p, &text, 0o644).map_err(|source| Error::PidFile {
                 path: p.clone(),
                 source,
             })?;
@@ -61,10 +89,7 @@ impl Drop for PidFiles {
     fn drop(&mut self) {
         for p in &self.written {
             // Only remove the file if it is still ours: a successor may have taken over.
-            let ours = std::fs::read_to_string(p)
-                .ok()
-                .and_then(|t| t.trim().parse::<u32>().ok())
-                == Some(std::process::id());
+            let ours = read_pid(p) == Some(std::process::id());
             if ours {
                 let _ = std::fs::remove_file(p);
             }
@@ -95,5 +120,29 @@ mod tests {
         );
         drop(files);
         assert!(!p.exists());
+    }
+
+    /// A FIFO or a symlink at a pid path is neither read (a FIFO would block the start) nor
+    /// written through: it is replaced by our pid file, mode 0644.
+    #[test]
+    fn a_fifo_or_symlink_at_the_path_is_replaced() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("a.pid");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o666)).unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "1\n").unwrap();
+        let link = dir.path().join("b.pid");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        assert_eq!(running(&fifo), None);
+        assert_eq!(running(&link), None, "read through the link");
+        let files = PidFiles::create(&[fifo.clone(), link.clone()]).unwrap();
+        for p in [&fifo, &link] {
+            let m = std::fs::symlink_metadata(p).unwrap();
+            assert!(m.file_type().is_file());
+            assert_eq!(m.mode() & 0o7777, 0o644);
+        }
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "1\n");
+        drop(files);
     }
 }

@@ -72,6 +72,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         facility,
         detail: cli.log_detail,
         file: cli.log_file.clone(),
+        file_mode: 0o666 & !umask_val(cli),
         ident: "Keepalived_vrrp".into(),
     });
     log_panics();
@@ -215,17 +216,30 @@ async fn serve_async(cli: &Cli, dropped: std::sync::Arc<crate::log::Dropped>) ->
     // keepalived checks the vrrp_scripts when the configuration is loaded.
     let security = ScriptSecurity::of(&read.globals);
     crate::tracker::vet(&mut read, &security);
-    // track_interface starts from the links' state now, not from "up".
+    // track_interface starts from the links' state now, not from "up"; track_file from the
+    // file's value now, as keepalived reads it at start (a non-blocking read of a few bytes).
+    let files = &read.files;
     for i in &mut read.instances {
         for (k, t) in i.tracked.iter().enumerate() {
-            if let crate::setup::Tracked::Interface(name) = t
-                && let Some(tc) = i.cfg.trackers.get_mut(k)
-            {
-                tc.initial = if system.by_name.get(name).is_some_and(|l| l.up) {
-                    keepalived_vrrp::TrackerStatus::Up
-                } else {
-                    keepalived_vrrp::TrackerStatus::Down
-                };
+            let Some(tc) = i.cfg.trackers.get_mut(k) else {
+                continue;
+            };
+            match t {
+                crate::setup::Tracked::Interface(name) => {
+                    tc.initial = if system.by_name.get(name).is_some_and(|l| l.up) {
+                        keepalived_vrrp::TrackerStatus::Up
+                    } else {
+                        keepalived_vrrp::TrackerStatus::Down
+                    };
+                }
+                crate::setup::Tracked::File(name) => {
+                    if let Some(f) = files.iter().find(|f| &f.name == name) {
+                        let path = std::path::Path::new(&f.file);
+                        let v = keepalived_check::probe::file::read_value(path).unwrap_or(0);
+                        tc.initial = keepalived_vrrp::TrackerStatus::Value(v);
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -526,19 +540,45 @@ pub fn load_options(cli: &Cli) -> keepalived_conf::LoadOptions {
     }
 }
 
+/// keepalived's `umask_val`: 0177 unless -u gives a valid one. It sets the modes of the files
+/// keepalived creates (the log file 0666 & ~umask_val, the -t output 0644 & ~umask_val).
+fn umask_val(cli: &Cli) -> u32 {
+    cli.umask
+        .as_deref()
+        .and_then(|m| u32::from_str_radix(m.trim_start_matches("0o"), 8).ok())
+        .filter(|m| *m <= 0o777)
+        .unwrap_or(0o177)
+}
+
 /// `-t[=FILE]`: every diagnostic, once, on stderr (or FILE); keepalived 2.2.7's exit code.
 pub fn config_test(cli: &Cli) -> ExitCode {
     use std::io::Write;
     keepalived_sys::heap_for_one_big_build(32 << 20);
     let loaded = keepalived_conf::load(&cli.use_file, &load_options(cli), &keepalived_conf::Host);
     let mut out: Box<dyn Write> = match cli.config_test.as_deref() {
-        Some(f) if !f.is_empty() => match std::fs::File::create(f) {
-            Ok(file) => Box::new(file),
-            Err(e) => {
-                eprintln!("{f}: {e}");
-                return ExitCode::from(1);
+        // keepalived: open(O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0644) under its umask
+        // (0177 unless -u), so a symlink at the path is refused, never followed, and a new file
+        // is 0600; O_NONBLOCK too, so a FIFO without a reader is refused rather than waited on.
+        Some(f) if !f.is_empty() => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let opened = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o644 & !umask_val(cli))
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+                .open(f);
+            match opened {
+                Ok(file) => Box::new(file),
+                Err(e) => {
+                    let n = e.raw_os_error().unwrap_or(0);
+                    eprintln!(
+                        "Unable to open config-test log file {f} {n} - {}",
+                        nix::errno::Errno::from_raw(n).desc()
+                    );
+                    return ExitCode::from(1);
+                }
             }
-        },
+        }
         _ => Box::new(std::io::stderr()),
     };
     let _ = out.write_all(loaded.render().as_bytes());

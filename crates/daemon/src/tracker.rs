@@ -170,7 +170,8 @@ pub fn start(read: &Setup, tx: mpsc::Sender<Input>) {
         if users.is_empty() {
             continue;
         }
-        let mut rx = match keepalived_sys::track::watch_file(f.file.clone().into()) {
+        let reader = keepalived_check::probe::file::read_value;
+        let mut rx = match keepalived_sys::track::watch_file(f.file.clone().into(), reader) {
             Ok(rx) => rx,
             Err(e) => {
                 tracing::error!("track_file {}: {e}", f.name);
@@ -179,18 +180,11 @@ pub fn start(read: &Setup, tx: mpsc::Sender<Input>) {
         };
         let (name, tx) = (f.name.clone(), tx.clone());
         tokio::spawn(async move {
-            // keepalived adds value x weight to the priority; the VRRP core knows up/down only,
-            // so any value but 0 (or a missing file) applies the weight once, or FAULT at weight 0.
+            // keepalived adds value x weight to the priority (FAULT at -254 or below; at weight
+            // 0, FAULT unless the value is 0): the VRRP core applies each instance's weight.
             while let Some(v) = rx.recv().await {
-                let status = match v {
-                    Some(0) => TrackerStatus::Up,
-                    _ => TrackerStatus::Down,
-                };
-                tracing::info!(
-                    "Tracked file {name} now {}",
-                    v.map_or("missing".to_string(), |v| format!("has value {v}"))
-                );
-                if !tell(&tx, &users, status).await {
+                tracing::info!("Tracked file {name} now has value {v}");
+                if !tell(&tx, &users, TrackerStatus::Value(v)).await {
                     return;
                 }
             }

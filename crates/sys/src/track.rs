@@ -9,22 +9,52 @@ use tokio::sync::mpsc;
 
 use crate::{Result, io};
 
-/// keepalived's reading of a track file: the leading integer; None when missing or unreadable
-/// (the caller decides: keepalived treats a missing file as fault), 0 when not a number.
-pub fn read_value(path: &Path) -> Option<i64> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let t = text.trim_start();
-    let end = t
-        .char_indices()
-        .find(|(i, c)| !(c.is_ascii_digit() || (*i == 0 && (*c == '-' || *c == '+'))))
-        .map(|(i, _)| i)
-        .unwrap_or(t.len());
-    Some(t[..end].parse().unwrap_or(0))
-}
+/// How a watched file is read: the path to its value, or `None` to ignore this reading (the
+/// last value stands). The daemon passes keepalived's reader (keepalived-check's
+/// `probe::file::read_value`, shared with FILE_CHECK); it must not block on what the file is.
+pub type ReadValue = fn(&Path) -> Option<i64>;
 
 /// Watch `path`: sends the current value at once and again on every change (a writer closing it,
-/// rename into place, delete). The task stops as soon as the receiver is dropped.
-pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
+/// rename into place, delete). The task stops as soon as the receiver is dropped. Each reading
+/// after the first runs on the blocking pool, so a file on a hung filesystem stops this watch,
+/// not the runtime that called this (the VRRP loop). A first reading that is ignored counts as
+/// 0, as keepalived starts a track file at 0.
+pub fn watch_file(path: PathBuf, read: ReadValue) -> Result<mpsc::Receiver<i64>> {
+    let mut events = watch_events(&path)?;
+    let (tx, rx) = mpsc::channel(16);
+    // The first value is read here, not in the task: a write before the task first runs must
+    // still count as a change. The reader does not block on a FIFO or device, as at every read.
+    let mut last = read(&path).unwrap_or(0);
+    let _ = tx.try_send(last);
+    tokio::spawn(async move {
+        loop {
+            // Ends as soon as the receiver is dropped, not at the next event.
+            let ev = tokio::select! {
+                _ = tx.closed() => break,
+                ev = events.recv() => ev,
+            };
+            if ev.is_none() {
+                break;
+            }
+            let p = path.clone();
+            let Ok(Some(v)) = tokio::task::spawn_blocking(move || read(&p)).await else {
+                continue;
+            };
+            if v != last {
+                last = v;
+                if tx.send(v).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    Ok(rx)
+}
+
+/// Watch `path` for changes (a writer closing it, rename into place, delete) without reading it:
+/// one `()` per change, for a caller that reads it itself (FILE_CHECK on the checkers' thread).
+/// The task stops as soon as the receiver is dropped.
+pub fn watch_events(path: &Path) -> Result<mpsc::Receiver<()>> {
     let dir = path
         .parent()
         .map(Path::to_path_buf)
@@ -45,13 +75,8 @@ pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
         .into_event_stream(vec![0u8; 4096])
         .map_err(io("inotify stream"))?;
     let (tx, rx) = mpsc::channel(16);
-    // The first value is read here, not in the task: a write before the task first runs must
-    // still count as a change.
-    let mut last = read_value(&path);
-    let _ = tx.try_send(last);
     tokio::spawn(async move {
         loop {
-            // Ends as soon as the receiver is dropped, not at the next event.
             let ev = tokio::select! {
                 _ = tx.closed() => break,
                 ev = stream.next() => ev,
@@ -60,12 +85,9 @@ pub fn watch_file(path: PathBuf) -> Result<mpsc::Receiver<Option<i64>>> {
             if ev.name.is_some() && ev.name != name {
                 continue;
             }
-            let v = read_value(&path);
-            if v != last {
-                last = v;
-                if tx.send(v).await.is_err() {
-                    break;
-                }
+            // A full queue already holds a change to look at.
+            if let Err(mpsc::error::TrySendError::Closed(())) = tx.try_send(()) {
+                break;
             }
         }
     });

@@ -422,15 +422,27 @@ fn track_file_sees_writes() {
         .enable_all()
         .build()
         .unwrap();
+    // A plain reader: the watch is what is tested here (keepalived's reader is in keepalived-check).
+    fn read(p: &std::path::Path) -> Option<i64> {
+        match std::fs::read_to_string(p) {
+            Ok(t) => t.trim().parse().ok(),
+            Err(_) => Some(0),
+        }
+    }
     rt.block_on(async {
-        let mut rx = track::watch_file(f.clone()).unwrap();
-        assert_eq!(rx.recv().await.unwrap(), Some(5));
+        let mut rx = track::watch_file(f.clone(), read).unwrap();
+        assert_eq!(rx.recv().await.unwrap(), 5);
         std::fs::write(&f, "-20\n").unwrap();
         let v = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
-        assert_eq!(v.unwrap().unwrap(), Some(-20));
+        assert_eq!(v.unwrap().unwrap(), -20);
+        // An ignored reading keeps the last value: nothing is sent.
+        std::fs::write(&f, "junk\n").unwrap();
+        std::fs::write(&f, "7\n").unwrap();
+        let v = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
+        assert_eq!(v.unwrap().unwrap(), 7);
         std::fs::remove_file(&f).unwrap();
         let v = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
-        assert_eq!(v.unwrap().unwrap(), None);
+        assert_eq!(v.unwrap().unwrap(), 0);
     });
 }
 

@@ -31,6 +31,22 @@ pub enum TrackerStatus {
     Unknown,
     Up,
     Down,
+    /// A track_file's value: keepalived adds value x weight (x -1 with `reverse`) to the
+    /// priority, FAULT at -254 or below; at weight 0 any value but 0 is FAULT (`reverse`: 0 is).
+    Value(i64),
+}
+
+/// keepalived's lowest tracker contribution: at or below it the instance is in FAULT
+/// (track_file.c clamps a track file's status to -254..=253).
+const FILE_FAULT: i64 = -254;
+
+/// A track_file's contribution, clamped as keepalived clamps it.
+fn file_status(value: i64, weight: i64, reverse: bool) -> i64 {
+    let m = if reverse { -1 } else { 1 };
+    value
+        .saturating_mul(weight)
+        .saturating_mul(m)
+        .clamp(FILE_FAULT, 253)
 }
 
 #[derive(Debug, Clone)]
@@ -58,14 +74,17 @@ impl Trackers {
 
     /// A weight-0 tracker is in its failing direction.
     pub(crate) fn faulted(&self) -> bool {
-        self.cfg.iter().zip(&self.status).any(|(&(w, rev), s)| {
-            w == 0
-                && match s {
-                    TrackerStatus::Unknown => false,
-                    TrackerStatus::Up => rev,
-                    TrackerStatus::Down => !rev,
-                }
-        })
+        self.cfg
+            .iter()
+            .zip(&self.status)
+            .any(|(&(w, rev), s)| match s {
+                TrackerStatus::Value(v) if w == 0 => (*v != 0) != rev,
+                TrackerStatus::Value(v) => file_status(*v, i64::from(w), rev) == FILE_FAULT,
+                _ if w != 0 => false,
+                TrackerStatus::Unknown => false,
+                TrackerStatus::Up => rev,
+                TrackerStatus::Down => !rev,
+            })
     }
 
     /// A weight-0 tracker has not reported yet (keepalived keeps the instance in FAULT quietly).
@@ -77,7 +96,8 @@ impl Trackers {
     }
 
     /// Sum of weighted contributions: a positive weight adds while up, a negative one subtracts
-    /// while down; `reverse` flips the sign (keepalived's `weight_multiplier`).
+    /// while down, a track_file's value adds value x weight; `reverse` flips the sign
+    /// (keepalived's `weight_multiplier`). A faulted file adds nothing (the instance is in FAULT).
     pub(crate) fn weight_sum(&self) -> i64 {
         self.cfg
             .iter()
@@ -86,6 +106,10 @@ impl Trackers {
                 let m = if rev { -1 } else { 1 };
                 let w = i64::from(w);
                 match s {
+                    TrackerStatus::Value(v) if w != 0 => {
+                        let st = file_status(*v, w, rev);
+                        if st == FILE_FAULT { 0 } else { st }
+                    }
                     TrackerStatus::Up if w > 0 => w * m,
                     TrackerStatus::Down if w < 0 => w * m,
                     _ => 0,

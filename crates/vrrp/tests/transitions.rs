@@ -514,6 +514,52 @@ fn weighted_trackers_move_priority_clamped() {
     assert_eq!(i.effective_priority(), 254, "clamped at 254");
 }
 
+/// A track_file adds value x weight as keepalived does (security review M2's side note: value 0
+/// at weight 1 is priority 150, not 151); -254 or below is FAULT; at weight 0 any value but 0 is.
+#[test]
+fn track_file_values_scale_by_weight() {
+    let mut c = cfg(Version::V3, 150);
+    c.trackers = vec![
+        TrackerConfig::new("tf", 1),
+        TrackerConfig {
+            reverse: true,
+            ..TrackerConfig::new("rev", 2)
+        },
+        TrackerConfig::new("zero", 0),
+    ];
+    let (mut i, _) = started(c);
+    let set = |i: &mut Instance, index, v| {
+        i.handle(
+            Time(1),
+            Event::Tracker {
+                index,
+                status: TrackerStatus::Value(v),
+            },
+        );
+    };
+    set(&mut i, 0, 0);
+    set(&mut i, 1, 0);
+    set(&mut i, 2, 0);
+    assert_eq!(i.effective_priority(), 150);
+    assert_eq!(i.state(), State::Backup);
+    set(&mut i, 0, 5);
+    assert_eq!(i.effective_priority(), 155);
+    set(&mut i, 1, 3);
+    assert_eq!(i.effective_priority(), 149, "reverse: 155 - 2 x 3");
+    set(&mut i, 1, 0);
+    set(&mut i, 0, -254);
+    assert_eq!(i.state(), State::Fault, "value x weight at -254");
+    set(&mut i, 0, -253);
+    assert_ne!(i.state(), State::Fault);
+    assert_eq!(i.effective_priority(), 1);
+    set(&mut i, 0, 0);
+    set(&mut i, 2, 7);
+    assert_eq!(i.state(), State::Fault, "weight 0, value not 0");
+    set(&mut i, 2, 0);
+    assert_ne!(i.state(), State::Fault);
+    assert_eq!(i.effective_priority(), 150);
+}
+
 #[test]
 fn owner_priority_never_moves() {
     let mut c = cfg(Version::V3, 255);

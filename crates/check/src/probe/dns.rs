@@ -1,11 +1,11 @@
 //! DNS_CHECK: one query over UDP; a reply with our id, the response bit and rcode NOERROR
-//! is a success, as in keepalived.
+//! is a success, as in keepalived, which reads only the reply's header.
 
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
 
 use super::{Verdict, udp_connect};
@@ -35,22 +35,30 @@ pub fn query(id: u16, kind: DnsType, name: &str) -> Result<Vec<u8>, String> {
     m.to_vec().map_err(|e| e.to_string())
 }
 
-/// Judge a reply to query `id`.
-pub fn judge(id: u16, reply: &[u8]) -> Result<(), String> {
-    let m = Message::from_vec(reply).map_err(|e| format!("bad reply: {e}"))?;
-    if m.id() != id {
-        return Err("ID does not match".into());
+/// keepalived's DNS_BUFFER_SIZE (check_dns.h): one datagram is read into this much; a longer
+/// one is cut, which does not matter since only its header is judged.
+pub const DNS_BUFFER_SIZE: usize = 768;
+
+/// The size of a DNS header.
+const HEADER: usize = 12;
+
+/// Judge one datagram received for query `id` by its header alone, as keepalived's
+/// dns_recv_thread does: `None` when it is not our answer (shorter than a header, another id, a
+/// query) and the check waits for another; else whether its rcode is NOERROR. keepalived's
+/// "too small" test compares with the size of a pointer (8 bytes); a whole header is wanted here.
+pub fn judge(id: u16, reply: &[u8]) -> Option<Result<(), String>> {
+    let header = reply.get(..HEADER)?;
+    if header[..2] != id.to_be_bytes() {
+        return None;
     }
-    if m.message_type() != MessageType::Response {
-        return Err("receive query message?".into());
+    let flags = u16::from_be_bytes([header[2], header[3]]);
+    if flags & 0x8000 == 0 {
+        return None;
     }
-    if m.response_code() != ResponseCode::NoError {
-        return Err(format!(
-            "read error occurred. (rcode = {})",
-            u16::from(m.response_code())
-        ));
+    match flags & 0x000f {
+        0 => Some(Ok(())),
+        rcode => Some(Err(format!("read error occurred. (rcode = {rcode})"))),
     }
-    Ok(())
 }
 
 pub async fn check(
@@ -77,7 +85,7 @@ pub async fn check(
         sock.send(&q)
             .await
             .map_err(|_| "failed to write socket.".to_string())?;
-        let mut buf = vec![0u8; 4096];
+        let mut buf = [0u8; DNS_BUFFER_SIZE];
         loop {
             let n = sock.recv(&mut buf).await.map_err(|e| {
                 let n = e.raw_os_error().unwrap_or(0);
@@ -86,11 +94,9 @@ pub async fn check(
                     nix::errno::Errno::from_raw(n).desc()
                 )
             })?;
-            // A stray datagram with another id is not our answer: keep waiting.
-            if n >= 2 && buf[..2] != id.to_be_bytes() {
-                continue;
+            if let Some(verdict) = judge(id, &buf[..n]) {
+                return verdict;
             }
-            return judge(id, &buf[..n]);
         }
     };
     match tokio::time::timeout(timeout, work).await {
