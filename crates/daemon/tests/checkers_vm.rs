@@ -49,11 +49,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use common::ours;
 use testbed::skip_unless_root;
 
 const GUEST: &str = include_str!("vm/checkers.sh");
@@ -347,25 +346,6 @@ fn set_aside(
         .collect()
 }
 
-/// Our binary, stripped when `strip` is at hand (the VM's memory grows with what it is given).
-fn copy_ours(dir: &Path) -> PathBuf {
-    let to = dir.join("keepalived-rs");
-    std::fs::copy(ours(), &to).unwrap();
-    let stripped = Command::new("strip")
-        .arg(&to)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !stripped {
-        eprintln!("note: strip failed; copying the unstripped binary into the VM");
-        std::fs::copy(ours(), &to).unwrap();
-    }
-    to
-}
-
-fn run_in_vm() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/run-in-vm")
-}
-
 #[test]
 fn checkers_match_keepalived_under_ipvs() {
     skip_unless_root!();
@@ -377,7 +357,7 @@ fn checkers_match_keepalived_under_ipvs() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::copy(KEEPALIVED, d.join("keepalived")).unwrap();
-    copy_ours(d);
+    common::vm::copy_ours(d, "keepalived-rs");
     if Path::new(DNSMASQ).exists() {
         std::fs::copy(DNSMASQ, d.join("dnsmasq")).unwrap();
     } else {
@@ -400,21 +380,20 @@ fn checkers_match_keepalived_under_ipvs() {
         eprintln!("note: no {OPENSSL} (or no certificate from it): SSL_GET is not compared");
     }
     std::fs::write(d.join("checkers.sh"), GUEST).unwrap();
-    let out = Command::new(run_in_vm())
-        .args(["-t", "110"])
-        .arg(d)
-        .args(["sh", "checkers.sh", "keepalived", "keepalived-rs"])
-        .output()
-        .expect("tools/run-in-vm");
+    let dir_arg = d.display().to_string();
+    let Some(out) = common::vm::run(&[
+        "-t",
+        "110",
+        &dir_arg,
+        "sh",
+        "checkers.sh",
+        "keepalived",
+        "keepalived-rs",
+    ]) else {
+        return;
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() == Some(125) {
-        eprintln!(
-            "skipped: the VM could not start (tools/run-in-vm exit 125; its first run needs root \
-             and apt-get access to fetch qemu and a kernel):\n{stderr}"
-        );
-        return;
-    }
     assert_eq!(
         out.status.code(),
         Some(0),

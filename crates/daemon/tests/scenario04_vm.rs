@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use common::{ours, under_test_is_keepalived};
+use common::under_test_is_keepalived;
 use testbed::skip_unless_root;
 
 const GUEST: &str = include_str!("vm/scenario04.sh");
@@ -705,10 +705,6 @@ fn vm_cache() -> PathBuf {
         .join("ipvs-vm")
 }
 
-fn run_in_vm() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/run-in-vm")
-}
-
 /// The bridge module and its dependencies, in load order, under the kernel's `kernel/net/`.
 const BRIDGE: [(&str, &str); 3] = [
     ("llc", "llc/llc.ko"),
@@ -724,7 +720,9 @@ fn bridge_modules(dir: &Path) -> Result<(), String> {
     let flavour = std::env::var("IPVS_VM_FLAVOUR").unwrap_or_else(|_| "cloud-amd64".into());
     let kernel = cache.join(format!("current-{flavour}")).join("kernel");
     if !kernel.exists() {
-        let st = Command::new(run_in_vm()).arg("--prepare").status();
+        let st = Command::new(common::vm::run_in_vm())
+            .arg("--prepare")
+            .status();
         if !st.is_ok_and(|s| s.success()) {
             return Err("run-in-vm --prepare failed".into());
         }
@@ -811,20 +809,6 @@ fn bridge_modules(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Our binary, stripped when `strip` is at hand (the VM's memory grows with what it is given).
-fn copy_ours(dir: &Path) {
-    let to = dir.join(OURS);
-    std::fs::copy(ours(), &to).unwrap();
-    let stripped = Command::new("strip")
-        .arg(&to)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !stripped {
-        eprintln!("note: strip failed; copying the unstripped binary into the VM");
-        std::fs::copy(ours(), &to).unwrap();
-    }
-}
-
 #[test]
 fn scenario04_lvs_dr_and_sync_daemon_under_ipvs() {
     skip_unless_root!();
@@ -845,7 +829,7 @@ fn scenario04_lvs_dr_and_sync_daemon_under_ipvs() {
         return;
     }
     std::fs::copy(KEEPALIVED, d.join(THEIRS)).unwrap();
-    copy_ours(d);
+    common::vm::copy_ours(d, OURS);
     for (name, text) in CONFS {
         std::fs::write(d.join(name), text).unwrap();
     }
@@ -858,22 +842,15 @@ fn scenario04_lvs_dr_and_sync_daemon_under_ipvs() {
         format!("sync:{THEIRS}:{OURS}"),
         format!("nosync:{u}:{u}"),
     ];
-    let out = Command::new(run_in_vm())
-        .args(["-s", "2", "-t", "400", "-e", "PARALLEL=1"])
-        .arg(d)
-        .args(["sh", "scenario04.sh"])
-        .args(&specs)
-        .output()
-        .expect("tools/run-in-vm");
+    let dir_arg = d.display().to_string();
+    let mut args = vec!["-s", "2", "-t", "400", "-e", "PARALLEL=1", &dir_arg];
+    args.extend(["sh", "scenario04.sh"]);
+    args.extend(specs.iter().map(String::as_str));
+    let Some(out) = common::vm::run(&args) else {
+        return;
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() == Some(125) {
-        eprintln!(
-            "skipped: the VM could not start (tools/run-in-vm exit 125; its first run needs root \
-             and apt-get access to fetch qemu and a kernel):\n{stderr}"
-        );
-        return;
-    }
     let runs = parse(&stdout);
     let logs = || {
         let mut s = String::new();
