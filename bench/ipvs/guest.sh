@@ -87,6 +87,11 @@ run() {   # DAEMON ROUND [capture]
   out=$($X/ipvsbench change $T/track 0 $VS0 $RS0 present)
   echo "$P step=up ${out#R }"
   [ -n "$cap" ] && phase up
+  # the same change a second time: what the first one costs for being the first
+  out=$($X/ipvsbench change $T/track 1 $VS0 $RS0 absent)
+  echo "$P step=down2 ${out#R }"
+  out=$($X/ipvsbench change $T/track 0 $VS0 $RS0 present)
+  echo "$P step=up2 ${out#R }"
   out=$($X/ipvsbench stop $pid)
   echo "$P ${out#R }"
   if [ -n "$cap" ]; then
