@@ -40,7 +40,7 @@ fn binary(real: bool) -> PathBuf {
 }
 
 #[test]
-fn sigterm_in_the_first_milliseconds_leaves_nothing_behind() {
+fn ours_differs_sigterm_in_the_first_milliseconds_leaves_nothing_behind_and_exits_cleanly() {
     skip_unless_root!();
     let Some(real) = common::under_test() else {
         return;

@@ -23,7 +23,7 @@ fn conf(me: &str, prio: u8, pass: &str) -> String {
 }
 
 #[test]
-fn rejected_adverts_and_the_step_down_are_logged() {
+fn ours_differs_rejected_adverts_said_once_per_period_and_the_step_down_named() {
     skip_unless_root!();
     let Some(real) = common::under_test() else {
         return;

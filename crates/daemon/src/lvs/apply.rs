@@ -1135,7 +1135,7 @@ mod tests {
     }
 
     #[test]
-    fn start_removes_what_a_crashed_run_of_ours_left() {
+    fn ours_differs_start_removes_what_a_crashed_run_of_ours_left() {
         let dir = tempfile::tempdir().unwrap();
         let record = dir.path().join("ipvs-1");
         // A first run programs two services, then "crashes" (no release).
