@@ -377,27 +377,33 @@ fn svc_ident(k: &ServiceKey) -> String {
     k.to_string()
 }
 
+/// A service's line as `ipvsadm -Ln` prints it (scheduler, flags, persistence, ops).
+fn service_line(k: &ServiceKey, s: &Service) -> String {
+    let mut l = format!("{} {}", svc_ident(k), s.scheduler);
+    let names = sched_flag_names(s);
+    if !names.is_empty() {
+        l += &format!(" ({})", names.join(","));
+    }
+    if s.flags & svc_flags::PERSISTENT != 0 {
+        l += &format!(" persistent {}", s.timeout);
+        if let Some(m) = mask_text(s) {
+            l += &format!(" mask {m}");
+        }
+        if let Some(pe) = &s.pe_name {
+            l += &format!(" pe {pe}");
+        }
+    }
+    if s.flags & svc_flags::ONEPACKET != 0 {
+        l += " ops";
+    }
+    l
+}
+
 /// What `ipvsadm -Ln` should show (connection counts from our own dump).
 fn expected_list(t: &Table, dump: &Dump) -> Listing {
     let mut out = Listing::new();
     for (k, (s, dests)) in &t.svcs {
-        let mut l = format!("{} {}", svc_ident(k), s.scheduler);
-        let names = sched_flag_names(s);
-        if !names.is_empty() {
-            l += &format!(" ({})", names.join(","));
-        }
-        if s.flags & svc_flags::PERSISTENT != 0 {
-            l += &format!(" persistent {}", s.timeout);
-            if let Some(m) = mask_text(s) {
-                l += &format!(" mask {m}");
-            }
-            if let Some(pe) = &s.pe_name {
-                l += &format!(" pe {pe}");
-            }
-        }
-        if s.flags & svc_flags::ONEPACKET != 0 {
-            l += " ops";
-        }
+        let l = service_line(k, s);
         let mut ds: Vec<String> = dests
             .values()
             .map(|d| {
@@ -422,23 +428,7 @@ fn expected_list(t: &Table, dump: &Dump) -> Listing {
 fn expected_thresholds(t: &Table, dump: &Dump) -> Listing {
     let mut out = Listing::new();
     for (k, (s, dests)) in &t.svcs {
-        let mut l = format!("{} {}", svc_ident(k), s.scheduler);
-        let names = sched_flag_names(s);
-        if !names.is_empty() {
-            l += &format!(" ({})", names.join(","));
-        }
-        if s.flags & svc_flags::PERSISTENT != 0 {
-            l += &format!(" persistent {}", s.timeout);
-            if let Some(m) = mask_text(s) {
-                l += &format!(" mask {m}");
-            }
-            if let Some(pe) = &s.pe_name {
-                l += &format!(" pe {pe}");
-            }
-        }
-        if s.flags & svc_flags::ONEPACKET != 0 {
-            l += " ops";
-        }
+        let l = service_line(k, s);
         let mut ds: Vec<String> = dests
             .values()
             .map(|d| {
