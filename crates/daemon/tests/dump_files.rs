@@ -18,6 +18,21 @@ use testbed::{ChildGuard, skip_unless_root};
 
 const VIP: &str = "10.98.0.100";
 
+/// A master's configuration (VRID `vrid`, `vip`) written to `dir`/a.conf.
+fn master_conf(dir: &std::path::Path, vrid: u8, vip: &str) -> std::path::PathBuf {
+    let cf = dir.join("a.conf");
+    let conf = common::Pair {
+        vrid,
+        advert_int: "0.1",
+        vip,
+        global: "",
+        instance: "",
+    }
+    .conf("a", true);
+    std::fs::write(&cf, conf).unwrap();
+    cf
+}
+
 #[test]
 fn dumps_replace_a_planted_symlink_file_and_fifo() {
     skip_unless_root!();
@@ -29,16 +44,7 @@ fn dumps_replace_a_planted_symlink_file_and_fifo() {
     let d = dir.path();
     let mut lan = Lan::new(&[("a", "eth0", "10.98.0.1/24")]);
     let ns = lan.host("a").ns.clone();
-    let cf = d.join("a.conf");
-    let conf = common::Pair {
-        vrid: 48,
-        advert_int: "0.1",
-        vip: VIP,
-        global: "",
-        instance: "",
-    }
-    .conf("a", true);
-    std::fs::write(&cf, conf).unwrap();
+    let cf = master_conf(d, 48, VIP);
     let bin = common::daemon_bin(real);
     let p = |n: &str| d.join(n).display().to_string();
     // The attacker's files, made in the daemon's private /tmp before it starts.
@@ -137,16 +143,7 @@ fn dumps_go_to_tmpdir() {
     std::fs::create_dir(&tmpdir).unwrap();
     let mut lan = Lan::new(&[("a", "eth0", "10.98.1.1/24")]);
     let ns = lan.host("a").ns.clone();
-    let cf = d.join("a.conf");
-    let conf = common::Pair {
-        vrid: 49,
-        advert_int: "0.1",
-        vip: "10.98.1.100",
-        global: "",
-        instance: "",
-    }
-    .conf("a", true);
-    std::fs::write(&cf, conf).unwrap();
+    let cf = master_conf(d, 49, "10.98.1.100");
     let bin = common::daemon_bin(real);
     let p = |n: &str| d.join(n).display().to_string();
     let args = common::daemon_args(&cf, &d.join("a"));
