@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use keepalived_check::{
@@ -835,14 +835,6 @@ fn dest_words(d: &ipvs::Dest) -> String {
         let _ = write!(out, " lthreshold {}", d.l_threshold);
     }
     out
-}
-
-/// An address of a key, for matching a virtual server to its services.
-pub fn key_addr(k: &ServiceKey) -> Option<IpAddr> {
-    match k {
-        ServiceKey::Addr { addr, .. } => Some(addr.ip()),
-        ServiceKey::Fwmark { .. } => None,
-    }
 }
 
 /// A kernel's IPVS table in memory with the kernel's answers (EEXIST, ESRCH, ENOENT), recording

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use keepalived_check::scheduler::{self, Report, Running, SchedulerOptions};
 use keepalived_check::{
-    Action, CheckerId, Dest, Forwarding, Model, ModelOptions, Service, ServiceKey, Table,
-    TableChange, Transition, VirtualServerConfig, VsIdent,
+    Action, CheckerId, Dest, Forwarding, Model, ModelOptions, ServiceKey, Table, Transition,
+    VirtualServerConfig, VsIdent,
 };
 use keepalived_conf::Config;
 use keepalived_conf::model::global::NotifyFifo;
@@ -906,35 +906,12 @@ fn mail_of(g: &Globals) -> Option<Mail> {
     })
 }
 
-/// A service as `ipvsadm` names it: `TCP 10.0.0.1:80`, `FWM 5`.
-pub fn service_name(key: &ServiceKey) -> String {
-    match key {
-        ServiceKey::Addr { protocol, addr } => {
-            format!("{} {addr}", protocol.as_str().to_uppercase())
-        }
-        ServiceKey::Fwmark { mark, ipv6 } => {
-            format!("FWM {mark}{}", if *ipv6 { " IPv6" } else { "" })
-        }
-    }
-}
-
 fn forwarding_name(f: Forwarding) -> &'static str {
     match f {
         Forwarding::Nat => "Masq",
         Forwarding::Dr => "Route",
         Forwarding::Tun(_) => "Tunnel",
     }
-}
-
-fn service_detail(s: &Service) -> String {
-    let mut out = s.scheduler.clone();
-    if let Some(t) = s.persistence_timeout {
-        let _ = write!(out, " persistent {t}");
-    }
-    if let Some(m) = s.persistence_granularity {
-        let _ = write!(out, " mask {m}");
-    }
-    out
 }
 
 fn dest_detail(d: &Dest) -> String {
@@ -946,36 +923,6 @@ fn dest_detail(d: &Dest) -> String {
         let _ = write!(out, " lthreshold {l}");
     }
     out
-}
-
-/// One step of a table diff in the operator's words.
-pub fn change_line(c: &TableChange) -> String {
-    match c {
-        TableChange::AddService(k, s) => {
-            format!("adding service {} ({})", service_name(k), service_detail(s))
-        }
-        TableChange::EditService(k, s) => {
-            format!(
-                "changing service {} to ({})",
-                service_name(k),
-                service_detail(s)
-            )
-        }
-        TableChange::DelService(k) => format!("removing service {}", service_name(k)),
-        TableChange::AddDest(k, a, d) => format!(
-            "adding real server {a} to service {} ({})",
-            service_name(k),
-            dest_detail(d)
-        ),
-        TableChange::EditDest(k, a, d) => format!(
-            "changing real server {a} of service {} to ({})",
-            service_name(k),
-            dest_detail(d)
-        ),
-        TableChange::DelDest(k, a) => {
-            format!("removing real server {a} from service {}", service_name(k))
-        }
-    }
 }
 
 /// The dest of `addr` in the services `vs` stands for (groups: any service with it).
@@ -1090,7 +1037,7 @@ pub fn check_data(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keepalived_check::{CheckerConfig, Protocol, RealServerConfig};
+    use keepalived_check::{CheckerConfig, Protocol, RealServerConfig, Service};
     use std::collections::BTreeMap;
 
     fn key() -> ServiceKey {
@@ -1130,38 +1077,38 @@ mod tests {
 
     #[test]
     fn table_changes_read_as_sentences() {
-        let lines: Vec<String> = Table::default()
-            .diff(&table(&[("10.0.0.9:80", 1)]))
-            .iter()
-            .map(change_line)
-            .collect();
+        let lines = |from: &Table, to: &Table| -> Vec<String> {
+            apply::diff(&apply::to_kernel(from), &apply::to_kernel(to))
+                .iter()
+                .map(apply::op_line)
+                .collect()
+        };
         assert_eq!(
-            lines,
+            lines(&Table::default(), &table(&[("10.0.0.9:80", 1)])),
             [
                 "adding service TCP 10.0.0.1:80 (rr persistent 50)",
                 "adding real server 10.0.0.9:80 to service TCP 10.0.0.1:80 (Route weight 1)",
             ]
         );
-        let lines: Vec<String> = table(&[("10.0.0.9:80", 1), ("10.0.0.10:80", 1)])
-            .diff(&table(&[("10.0.0.9:80", 0)]))
-            .iter()
-            .map(change_line)
-            .collect();
-        assert!(
-            lines
-                .contains(&"removing real server 10.0.0.10:80 from service TCP 10.0.0.1:80".into())
+        let l = lines(
+            &table(&[("10.0.0.9:80", 1), ("10.0.0.10:80", 1)]),
+            &table(&[("10.0.0.9:80", 0)]),
         );
         assert!(
-            lines.contains(
+            l.contains(&"removing real server 10.0.0.10:80 from service TCP 10.0.0.1:80".into())
+        );
+        assert!(
+            l.contains(
                 &"changing real server 10.0.0.9:80 of service TCP 10.0.0.1:80 to (Route weight 0)"
                     .into()
             )
         );
         assert_eq!(
-            service_name(&ServiceKey::Fwmark {
+            apply::key_of(&ServiceKey::Fwmark {
                 mark: 7,
                 ipv6: true
-            }),
+            })
+            .to_string(),
             "FWM 7 IPv6"
         );
     }
