@@ -60,6 +60,10 @@ pub trait Sink {
     fn flush(&mut self) -> Result<(), ipvs::Error>;
     /// Whether this sink is the kernel (dumps say so).
     fn is_kernel(&self) -> bool;
+    /// The kernel's client, for what is not the table (timeouts, sync daemons).
+    fn client(&mut self) -> Option<&mut ipvs::Client> {
+        None
+    }
 }
 
 impl<T: Sink + ?Sized> Sink for Box<T> {
@@ -77,6 +81,10 @@ impl<T: Sink + ?Sized> Sink for Box<T> {
 
     fn is_kernel(&self) -> bool {
         (**self).is_kernel()
+    }
+
+    fn client(&mut self) -> Option<&mut ipvs::Client> {
+        (**self).client()
     }
 }
 
@@ -100,6 +108,10 @@ impl Sink for Kernel {
 
     fn flush(&mut self) -> Result<(), ipvs::Error> {
         self.0.flush()
+    }
+
+    fn client(&mut self) -> Option<&mut ipvs::Client> {
+        Some(&mut self.0)
     }
 
     fn is_kernel(&self) -> bool {

@@ -24,18 +24,11 @@ pub(super) struct Kernel {
     plan: KernelPlan,
     /// The kernel's timeouts before ours, restored at stop (keepalived's `ipvs_stop`).
     saved_timeouts: Option<ipvs::Timeouts>,
-    /// A second client for what is not the table (timeouts, sync daemons), when IPVS is here.
-    client: Option<ipvs::Client>,
 }
 
 impl Kernel {
     pub(super) fn open(plan: KernelPlan) -> Kernel {
         let sink = super::open_sink();
-        let client = if sink.is_kernel() {
-            ipvs::Client::open().ok()
-        } else {
-            None
-        };
         let record = if sink.is_kernel() {
             apply::record_path()
         } else {
@@ -45,7 +38,6 @@ impl Kernel {
             applier: Applier::new(sink, record),
             plan,
             saved_timeouts: None,
-            client,
         }
     }
 
@@ -53,7 +45,7 @@ impl Kernel {
     /// with what the kernel holds.
     pub(super) fn start(&mut self, table: &Table) {
         self.set_timeouts();
-        if let (Some(c), Some(d)) = (self.client.as_mut(), self.plan.syncd.as_ref()) {
+        if let (Some(c), Some(d)) = (self.applier.sink.client(), self.plan.syncd.as_ref()) {
             syncd::start_both(c, d);
         }
         if self.plan.flush {
@@ -100,7 +92,7 @@ impl Kernel {
             self.set_timeouts();
         }
         if old.syncd != plan.syncd
-            && let Some(c) = self.client.as_mut()
+            && let Some(c) = self.applier.sink.client()
         {
             if let Some(d) = &old.syncd {
                 syncd::stop_both(c, d);
@@ -116,7 +108,7 @@ impl Kernel {
     pub(super) fn stop(&mut self) {
         let out = self.applier.release(self.plan.release);
         self.report("stop", &out);
-        if let Some(c) = self.client.as_mut() {
+        if let Some(c) = self.applier.sink.client() {
             if let Some(d) = &self.plan.syncd {
                 syncd::stop_both(c, d);
             }
@@ -141,7 +133,7 @@ impl Kernel {
 
     fn set_timeouts(&mut self) {
         let want = self.plan.timeouts;
-        let Some(c) = self.client.as_mut() else {
+        let Some(c) = self.applier.sink.client() else {
             return;
         };
         if want == ipvs::Timeouts::default() && self.saved_timeouts.is_none() {
