@@ -56,15 +56,19 @@ fn config_test_output_refuses_a_symlink() {
     std::fs::write(&conf, "global_defs {\n  router_id t\n}\n").unwrap();
     let lan = testbed::Lan::new("ktf").unwrap();
     let h = lan.host("eth0", &[]).unwrap();
-    let out = Command::new("ip")
-        .args(["netns", "exec", h.netns()])
-        .arg(bin())
-        .arg(format!("--config-test={}", link.display()))
-        .arg("-f")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    // `keepalived-rs --config-test=PATH -f CONF` in the namespace.
+    let config_test = |path: &Path| {
+        Command::new("ip")
+            .args(["netns", "exec", h.netns()])
+            .arg(bin())
+            .arg(format!("--config-test={}", path.display()))
+            .arg("-f")
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = config_test(&link);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("Unable to open config-test log file"), "{err}");
@@ -79,17 +83,7 @@ fn config_test_output_refuses_a_symlink() {
     // Without the symlink: created 0644 under keepalived's umask 0177, so 0600, and appended
     // to, as keepalived does.
     let file = dir.path().join("t2.log");
-    let run = || {
-        Command::new("ip")
-            .args(["netns", "exec", h.netns()])
-            .arg(bin())
-            .arg(format!("--config-test={}", file.display()))
-            .arg("-f")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    };
+    let run = || config_test(&file);
     assert_eq!(run().status.code(), Some(0));
     std::fs::write(&file, "KEPT\n").unwrap();
     assert_eq!(run().status.code(), Some(0));
